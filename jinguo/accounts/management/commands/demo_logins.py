@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from jinguo.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from jinguo.accounts.permissions import ADMIN_ROLES, Role
+
+
+class Command(BaseCommand):
+    help = "Print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("\n巾帼通演示账户(密码均为 %s),打开 http://127.0.0.1:8000 登录:" % DEMO_PASSWORD)
+        for username, full_name, trail, role, _ in DEMO_USERS:
+            where = " / ".join(("示范区", *trail))
+            note = ",首次登录需绑定动态口令" if role in ADMIN_ROLES else ""
+            self.stdout.write(f"  {username:<12} {Role(role).label} · {where}({full_name}){note}")
+        self.stdout.write("")

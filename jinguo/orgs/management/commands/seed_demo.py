@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.context import disable_auditlog
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from jinguo.accounts.demo import build_demo_users
+from jinguo.orgs.demo import build_demo_district
+
+
+class Command(BaseCommand):
+    help = "Load the fictitious demo district 示范区 and its accounts (once; a second run changes nothing)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic(), disable_auditlog():
+            district, made = build_demo_district()
+            users = build_demo_users(district)
+        if made or users:
+            self.stdout.write(self.style.SUCCESS(f"已载入示范区:{district.get_descendant_count() + 1} 个单位,{users} 个演示账户"))
+        else:
+            self.stdout.write("示范区已存在,未做改动")

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("", include("jinguo.web.urls")),
+    path("accounts/", include("jinguo.accounts.urls")),
+    path("units/", include("jinguo.orgs.urls")),
+    path("audit/", include("jinguo.core.urls")),
+    path("api/", api.urls),
+]

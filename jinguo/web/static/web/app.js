@@ -1,0 +1,45 @@
+// Jinguo page behaviour. No inline scripts anywhere (CSP script-src 'self').
+(function () {
+  "use strict";
+
+  // <select data-autosubmit> submits its form on change (the unit switcher).
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches && el.matches("[data-autosubmit]")) { el.form.submit(); }
+  });
+
+  // <button data-confirm="..."> asks before submitting.
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest ? e.target.closest("[data-confirm]") : null;
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) { e.preventDefault(); }
+  });
+
+  // Charts: <div class="chart" data-chart="id-of-json-script" data-kind="coverage">.
+  function drawCharts(root) {
+    if (!window.echarts) { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      var src = document.getElementById(el.getAttribute("data-chart"));
+      if (!src || el.getAttribute("data-drawn")) { return; }
+      var data = JSON.parse(src.textContent);
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      var kind = el.getAttribute("data-kind");
+      if (kind === "coverage") {
+        chart.setOption({
+          tooltip: { trigger: "axis" },
+          legend: { data: ["已建妇联", "未建妇联"], bottom: 0 },
+          grid: { left: 40, right: 10, top: 20, bottom: 50 },
+          xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 5 ? 30 : 0 } },
+          yAxis: { type: "value", minInterval: 1 },
+          series: [
+            { name: "已建妇联", type: "bar", stack: "n", data: data.established, itemStyle: { color: "#b0174f" } },
+            { name: "未建妇联", type: "bar", stack: "n", data: data.missing, itemStyle: { color: "#f0b6c9" } }
+          ]
+        });
+      }
+      el.setAttribute("data-drawn", "1");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); });
+})();
