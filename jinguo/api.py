@@ -43,7 +43,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]), "message": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", [])[1:]),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors
     ]
     return api.create_response(request, {"detail": "提交的数据格式不正确", "errors": errors}, status=422)

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("JINGUO_DEV_SECRETS", "1")
 
-from jinguo.settings import *  # noqa: E402,F403
+from jinguo.settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

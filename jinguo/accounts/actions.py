@@ -69,16 +69,12 @@ def do_create_user(
     _check_password(password, user)
     user.set_password(password)
     user.save()
-    Membership.objects.create(
-        user=user, unit=unit, role=role, can_manage_users=can_manage_users, created_by=actor
-    )
+    Membership.objects.create(user=user, unit=unit, role=role, can_manage_users=can_manage_users, created_by=actor)
     return user
 
 
 @transaction.atomic
-def do_grant_role(
-    *, actor: Any, user: User, unit: Any, role: str, can_manage_users: bool = False
-) -> Membership:
+def do_grant_role(*, actor: Any, user: User, unit: Any, role: str, can_manage_users: bool = False) -> Membership:
     if actor.pk == user.pk:
         raise ActionError("不能给自己授予或变更角色", field="role")
     if not can_grant(actor, role=role, unit=unit, can_manage_users=can_manage_users):
@@ -137,7 +133,9 @@ def do_unlock(*, actor: Any, username: str) -> int:
     if not scope_paths(actor, perm=Perm.MANAGE_SECURITY):
         raise ActionError("您无权解除账户锁定")
     removed = axes_reset(username=username)
-    record(AuditEvent.SECURITY, user=actor, username=actor.get_username(), detail={"action": "unlock", "target": username})
+    record(
+        AuditEvent.SECURITY, user=actor, username=actor.get_username(), detail={"action": "unlock", "target": username}
+    )
     return removed
 
 

@@ -1,6 +1,6 @@
-
-from django.http import HttpRequest
 from ninja import Router
+
+from jinguo.core.context import AuthedHttpRequest
 
 from .schemas import MeOut
 
@@ -8,8 +8,8 @@ router = Router(tags=["账户"])
 
 
 @router.get("/me/", response=MeOut, summary="当前用户")
-def me(request: HttpRequest) -> dict:
-    user = request.auth  # type: ignore[attr-defined]
+def me(request: AuthedHttpRequest) -> dict:
+    user = request.auth
     memberships = user.active_memberships()
     perms = sorted({p.value for m in memberships for p in m.perms})
     return {

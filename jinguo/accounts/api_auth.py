@@ -23,8 +23,12 @@ class TokenAuth(HttpBearer):
             .first()
         )
         if row is None:
-            record(AuditEvent.LOGIN_FAILED, username=f"token:{token[:10]}", result=AuditResult.FAILURE,
-                   detail={"via": "api_token"})
+            record(
+                AuditEvent.LOGIN_FAILED,
+                username=f"token:{token[:10]}",
+                result=AuditResult.FAILURE,
+                detail={"via": "api_token"},
+            )
             return None
         if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 60:
             row.touch()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -29,13 +29,15 @@ class TokenForm(forms.Form):
         label="动态口令",
         max_length=6,
         min_length=6,
-        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "one-time-code"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "one-time-code"}
+        ),
         error_messages={"min_length": "动态口令为6位数字", "required": "请输入动态口令"},
     )
 
 
 def _styled(form: forms.Form) -> None:
-    for name, f in form.fields.items():
+    for f in form.fields.values():
         if isinstance(f.widget, forms.CheckboxInput):
             f.widget.attrs.setdefault("class", "form-check-input")
         elif isinstance(f.widget, forms.Select):
@@ -48,15 +50,18 @@ class UserCreateForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     full_name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=True),
-                               help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类")
+    password = forms.CharField(
+        label="初始密码",
+        widget=forms.PasswordInput(render_value=True),
+        help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类",
+    )
     unit = forms.TypedChoiceField(label="所属单位", coerce=int)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     can_manage_users = forms.BooleanField(label="可管理本级及下级用户", required=False)
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
         _styled(self)
 
 
@@ -67,13 +72,14 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
         _styled(self)
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="新密码", widget=forms.PasswordInput,
-                               help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类")
+    password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput, help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

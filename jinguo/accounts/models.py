@@ -47,13 +47,6 @@ class User(AbstractUser):
         self.__dict__.pop("_scope_cache", None)
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
-    def for_user(self, user, *, perm: str | None = None) -> MembershipQuerySet:
-        from jinguo.core.models import ScopedQuerySet
-
-        return ScopedQuerySet.for_user(self, user, perm=perm)  # type: ignore[arg-type,return-value]
-
-
 class Membership(ScopedModel):
     """A user's place in a unit, with one role there."""
 
@@ -64,8 +57,6 @@ class Membership(ScopedModel):
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="授权人"
     )
-
-    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "任职"

@@ -21,9 +21,7 @@ class MinimumLengthValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) < self.min_length:
-            raise ValidationError(
-                f"密码太短,至少需要 {self.min_length} 个字符。", code="password_too_short"
-            )
+            raise ValidationError(f"密码太短,至少需要 {self.min_length} 个字符。", code="password_too_short")
 
     def get_help_text(self) -> str:
         return f"至少 {self.min_length} 个字符。"
@@ -37,8 +35,7 @@ class CharacterClassesValidator:
         present = [name for name, test in CLASSES if any(test(c) for c in password)]
         if len(present) < self.min_classes:
             raise ValidationError(
-                f"密码需包含大写字母、小写字母、数字、符号中的至少 {self.min_classes} 类"
-                f"(当前只有 {len(present)} 类)。",
+                f"密码需包含大写字母、小写字母、数字、符号中的至少 {self.min_classes} 类(当前只有 {len(present)} 类)。",
                 code="password_classes",
             )
 

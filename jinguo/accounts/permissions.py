@@ -47,9 +47,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.SECURITY_ADMIN: frozenset({Perm.VIEW_UNITS, Perm.MANAGE_SECURITY}),
     Role.AUDIT_ADMIN: frozenset({Perm.VIEW_AUDIT}),
     Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_RECORDS, Perm.EDIT_RECORDS, Perm.APPROVE, Perm.REVEAL}),
-    Role.CADRE: frozenset(
-        {Perm.VIEW_UNITS, Perm.MANAGE_UNITS, Perm.VIEW_RECORDS, Perm.EDIT_RECORDS, Perm.REVEAL}
-    ),
+    Role.CADRE: frozenset({Perm.VIEW_UNITS, Perm.MANAGE_UNITS, Perm.VIEW_RECORDS, Perm.EDIT_RECORDS, Perm.REVEAL}),
     Role.READONLY: frozenset({Perm.VIEW_UNITS, Perm.VIEW_RECORDS}),
 }
 

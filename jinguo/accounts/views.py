@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from axes.models import AccessAttempt
@@ -9,7 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from jinguo.core.access import deny
+from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.errors import ActionError
 from jinguo.orgs.models import Unit
 
@@ -38,12 +40,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(request: AuthedHttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """What axes answers while a username is locked: the same for known and unknown names."""
     return render(request, "accounts/login.html", {"form": LoginForm(request), "locked": LOCKED_MESSAGE}, status=403)
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: AuthedHttpRequest) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return nxt
@@ -51,7 +53,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @login_required
-def otp_view(request: HttpRequest) -> HttpResponse:
+def otp_view(request: AuthedHttpRequest) -> HttpResponse:
     """Verify the second factor, or set it up if the user has none yet."""
     user = request.user
     device = confirmed_device(user)
@@ -77,7 +79,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,17 +100,18 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 # --- user management --------------------------------------------------------------------------
 
+
 def _manage_units(user: Any) -> list[Unit]:
     return list(Unit.objects.for_user(user, perm=Perm.MANAGE_USERS).open().order_by("path")[:2000])
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: AuthedHttpRequest) -> None:
     if not scope_paths(request.user, perm=Perm.MANAGE_USERS):
         raise deny(request.user, model=User, reason="manage_users")
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_manager(request)
     qs = users_for(request.user)
     term = request.GET.get("q", "").strip()
@@ -119,7 +122,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedHttpRequest) -> HttpResponse:
     _require_manager(request)
     form = UserCreateForm(request.POST or None, units=_manage_units(request.user))
     if request.method == "POST" and form.is_valid():
@@ -129,8 +132,14 @@ def user_create(request: HttpRequest) -> HttpResponse:
             if unit is None:
                 raise ActionError("请选择您管理范围内的单位", field="unit")
             user = actions.do_create_user(
-                actor=request.user, username=data["username"], full_name=data["full_name"], phone=data["phone"],
-                password=data["password"], unit=unit, role=data["role"], can_manage_users=data["can_manage_users"],
+                actor=request.user,
+                username=data["username"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                password=data["password"],
+                unit=unit,
+                role=data["role"],
+                can_manage_users=data["can_manage_users"],
             )
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -141,7 +150,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = get_user_for_user(request.user, pk)
     paths = scope_paths(request.user, perm=Perm.MANAGE_USERS)
     memberships = [
@@ -156,9 +165,16 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if op == "grant":
                 grant = GrantForm(request.POST, units=_manage_units(request.user))
                 if grant.is_valid():
-                    unit = Unit.objects.for_user(request.user, perm=Perm.MANAGE_USERS).get(pk=grant.cleaned_data["unit"])
-                    actions.do_grant_role(actor=request.user, user=target, unit=unit, role=grant.cleaned_data["role"],
-                                          can_manage_users=grant.cleaned_data["can_manage_users"])
+                    unit = Unit.objects.for_user(request.user, perm=Perm.MANAGE_USERS).get(
+                        pk=grant.cleaned_data["unit"]
+                    )
+                    actions.do_grant_role(
+                        actor=request.user,
+                        user=target,
+                        unit=unit,
+                        role=grant.cleaned_data["role"],
+                        can_manage_users=grant.cleaned_data["can_manage_users"],
+                    )
                     messages.success(request, "已授权")
                     return redirect("accounts:user_detail", target.pk)
             elif op == "password":
@@ -173,15 +189,23 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("accounts:user_detail", target.pk)
         except ActionError as exc:
             messages.error(request, exc.message)
-    return render(request, "accounts/user_detail.html", {
-        "section": "users", "target": target, "memberships": memberships, "grant": grant, "pw": pw,
-        "manages_account": actions.manages_account(request.user, target),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "section": "users",
+            "target": target,
+            "memberships": memberships,
+            "grant": grant,
+            "pw": pw,
+            "manages_account": actions.manages_account(request.user, target),
+        },
+    )
 
 
 @login_required
 @require_POST
-def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     membership = get_membership_for_user(request.user, pk)
     try:
         actions.do_revoke_role(actor=request.user, membership=membership)
@@ -194,12 +218,15 @@ def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- security admin ---------------------------------------------------------------------------
 
+
 @login_required
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: AuthedHttpRequest) -> HttpResponse:
     if not scope_paths(request.user, perm=Perm.MANAGE_SECURITY):
         raise deny(request.user, reason="manage_security")
-    since = timezone.now() - timezone.timedelta(hours=settings.AXES_COOLOFF_TIME)
-    locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since)
+    since = timezone.now() - dt.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    locked = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    )
     if request.method == "POST":
         try:
             if request.POST.get("op") == "unlock":
@@ -213,4 +240,8 @@ def security(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("accounts:security")
     users = users_for(request.user, perm=Perm.MANAGE_SECURITY)[:500]
-    return render(request, "accounts/security.html", {"section": "security", "locked": locked.order_by("-attempt_time"), "users": users})
+    return render(
+        request,
+        "accounts/security.html",
+        {"section": "security", "locked": locked.order_by("-attempt_time"), "users": users},
+    )

@@ -39,7 +39,7 @@ def record(
         username=username or (actor.get_username() if actor else ""),
         content_type=content_type,
         object_pk="" if object_pk is None else str(object_pk),
-        object_id=int(object_pk) if isinstance(object_pk, int) or str(object_pk or "").isdigit() else None,
+        object_id=int(str(object_pk)) if str(object_pk or "").isdigit() else None,
         object_repr=str(obj)[:500] if obj is not None else "",
         remote_addr=info.ip if info else None,
         path=info.path[:500] if info else "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,17 @@ def client_ip(request) -> str | None:
         if real:
             return real.strip()
     return request.META.get("REMOTE_ADDR")
+
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from jinguo.accounts.models import User
+
+    class AuthedHttpRequest(HttpRequest):
+        """A request whose user is logged in (views behind login_required, API behind auth)."""
+
+        user: User
+        auth: User
+else:
+    from django.http import HttpRequest as AuthedHttpRequest  # noqa: F401

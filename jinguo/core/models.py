@@ -126,4 +126,3 @@ def scoped_models() -> list[type[ScopedModel]]:
     from django.apps import apps
 
     return [m for m in apps.get_models() if issubclass(m, ScopedModel)]
-

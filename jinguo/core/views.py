@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import scope_paths
+from jinguo.core.context import AuthedHttpRequest
 
 from .access import deny
 from .audit import record
@@ -59,7 +60,7 @@ def filtered_entries(params: Any) -> tuple[QuerySet[AuditEntry], dict[str, Any]]
     return qs, f
 
 
-def _require_auditor(request: HttpRequest) -> None:
+def _require_auditor(request: AuthedHttpRequest) -> None:
     if not scope_paths(request.user, perm=Perm.VIEW_AUDIT):
         raise deny(request.user, model=AuditEntry, reason="view_audit")
 
@@ -70,7 +71,7 @@ def _object_types() -> list[ContentType]:
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_auditor(request)
     qs, f = filtered_entries(request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -100,11 +101,16 @@ HEADERS = ["时间", "用户", "IP", "动作", "结果", "对象类型", "对象
 
 
 @login_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedHttpRequest) -> HttpResponse:
     _require_auditor(request)
     qs, f = filtered_entries(request.GET)
     rows = [_row(e) for e in qs[:EXPORT_LIMIT]]
-    record(AuditEvent.EXPORT, user=request.user, model=AuditEntry, detail={"what": "audit_log", "rows": len(rows), "filters": f})
+    record(
+        AuditEvent.EXPORT,
+        user=request.user,
+        model=AuditEntry,
+        detail={"what": "audit_log", "rows": len(rows), "filters": f},
+    )
     response = HttpResponse(write_xlsx(HEADERS, rows, title="审计日志"), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('审计日志.xlsx')}"
     return response

@@ -52,9 +52,9 @@ def _clean(fields: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str
         if other is not None:
             raise ActionError(f"区划代码 {code} 已被单位“{other.name}”使用", field="division_code")
         out["division_code"] = code
-    if out.get("federation_since") and isinstance(out["federation_since"], dt.date):
-        if out["federation_since"] > timezone.localdate():
-            raise ActionError("建立时间不能晚于今天", field="federation_since")
+    since = out.get("federation_since")
+    if isinstance(since, dt.date) and since > timezone.localdate():
+        raise ActionError("建立时间不能晚于今天", field="federation_since")
     if "federation_established" in out and not out["federation_established"]:
         out["federation_since"] = None
     return out
@@ -69,7 +69,7 @@ def do_create_unit(*, actor: Any, parent: Unit, **fields: Any) -> Unit:
     if "kind" not in data:
         raise ActionError("请选择单位类型", field="kind")
     parent = Unit.objects.select_for_update().get(pk=parent.pk)
-    return parent.add_child(**data)
+    return Unit.objects.add_child(parent, create_kwargs=data)
 
 
 @transaction.atomic
@@ -97,7 +97,7 @@ def do_move_unit(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         raise ActionError("该单位已在目标上级单位之下", field="new_parent")
     old_parent = unit.get_parent()
     old_path = unit.path
-    unit.move(new_parent, pos="last-child")
+    Unit.objects.move(unit, new_parent, pos="last-child")
     unit.refresh_from_db()
     new_path = unit.path
     for model in scoped_models():
@@ -108,7 +108,13 @@ def do_move_unit(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         AuditEvent.UPDATE,
         user=actor,
         obj=unit,
-        detail={"action": "move", "from": old_parent.name, "from_id": old_parent.pk, "to": new_parent.name, "to_id": new_parent.pk},
+        detail={
+            "action": "move",
+            "from": old_parent.name,
+            "from_id": old_parent.pk,
+            "to": new_parent.name,
+            "to_id": new_parent.pk,
+        },
     )
     return unit
 

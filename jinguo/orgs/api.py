@@ -1,13 +1,12 @@
-
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at
 from jinguo.core.access import deny
+from jinguo.core.context import AuthedHttpRequest
 
 from . import actions
 from .access import get_unit_for_user
@@ -27,13 +26,13 @@ def _out(unit: Unit, parent_id: int | None = None) -> Unit:
     if parent_id is None and unit.depth > 1:
         parent = Unit.objects.filter(path=unit.path[: -unit.steplen]).values_list("pk", flat=True).first()
         parent_id = parent
-    unit.parent_id = parent_id  # type: ignore[attr-defined]
+    unit.parent_id = parent_id
     return unit
 
 
 @router.get("/", response=list[UnitOut], summary="单位列表(本人可见范围)")
 @paginate(LimitOffsetPagination)
-def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> Any:
+def list_units(request: AuthedHttpRequest, filters: Query[UnitFilter]) -> Any:
     qs = Unit.objects.for_user(request.auth)
     if filters.q:
         qs = qs.search(filters.q)
@@ -45,18 +44,18 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> Any:
 
 
 @router.get("/{unit_id}/", response=UnitOut, summary="单位详情")
-def get_unit(request: HttpRequest, unit_id: int) -> Any:
+def get_unit(request: AuthedHttpRequest, unit_id: int) -> Any:
     return _out(get_unit_for_user(request.auth, unit_id))
 
 
 @router.get("/{unit_id}/children/", response=list[UnitOut], summary="下级单位")
-def unit_children(request: HttpRequest, unit_id: int) -> Any:
+def unit_children(request: AuthedHttpRequest, unit_id: int) -> Any:
     unit = get_unit_for_user(request.auth, unit_id)
     return [_out(c, unit.pk) for c in unit.get_children().order_by("path")]
 
 
 @router.get("/{unit_id}/coverage/", response=CoverageOut, summary="妇联组织覆盖情况")
-def unit_coverage(request: HttpRequest, unit_id: int) -> Any:
+def unit_coverage(request: AuthedHttpRequest, unit_id: int) -> Any:
     unit = get_unit_for_user(request.auth, unit_id)
     cov = coverage_of(unit)
     return {
@@ -80,7 +79,7 @@ def _manageable(user: Any, unit_id: int) -> Unit:
 
 
 @router.post("/", response={201: UnitOut}, summary="新建单位")
-def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
+def create_unit(request: AuthedHttpRequest, payload: UnitIn) -> Any:
     parent = _manageable(request.auth, payload.parent_id)
     data = payload.dict(exclude={"parent_id"})
     unit = actions.do_create_unit(actor=request.auth, parent=parent, **data)
@@ -88,14 +87,14 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
 
 
 @router.patch("/{unit_id}/", response=UnitOut, summary="修改单位")
-def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
+def update_unit(request: AuthedHttpRequest, unit_id: int, payload: UnitPatch) -> Any:
     unit = _manageable(request.auth, unit_id)
     data = payload.dict(exclude_unset=True)
     return _out(actions.do_update_unit(actor=request.auth, unit=unit, **data))
 
 
 @router.post("/{unit_id}/move/", response=UnitOut, summary="迁移单位(更换上级)")
-def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn) -> Any:
+def move_unit(request: AuthedHttpRequest, unit_id: int, payload: MoveIn) -> Any:
     unit = get_unit_for_user(request.auth, unit_id)
     parent = unit.get_parent()
     if parent is None or not has_perm_at(request.auth, Perm.MANAGE_UNITS, parent):

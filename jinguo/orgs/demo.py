@@ -41,31 +41,67 @@ def build_demo_district() -> tuple[Unit, bool]:
     existing = Unit.objects.filter(division_code=DISTRICT_CODE).first()
     if existing is not None:
         return existing, False
-    district = Unit.add_root(
-        name="示范区", kind=UnitKind.DISTRICT, division_code=DISTRICT_CODE, federation_established=True,
-        federation_since=dt.date(1990, 3, 8), address="示范区人民路1号", phone="0571-80000000",
+    district = Unit.objects.add_root(
+        create_kwargs=dict(
+            name="示范区",
+            kind=UnitKind.DISTRICT,
+            division_code=DISTRICT_CODE,
+            federation_established=True,
+            federation_since=dt.date(1990, 3, 8),
+            address="示范区人民路1号",
+            phone="0571-80000000",
+        )
     )
     for i, (street_name, communities) in enumerate(STREETS, start=1):
-        street = district.add_child(
-            name=street_name, kind=UnitKind.STREET, division_code=f"339901{i:03d}000",
-            federation_established=True, federation_since=SINCE,
+        street = Unit.objects.add_child(
+            district,
+            create_kwargs=dict(
+                name=street_name,
+                kind=UnitKind.STREET,
+                division_code=f"339901{i:03d}000",
+                federation_established=True,
+                federation_since=SINCE,
+            ),
         )
         for j, community in enumerate(communities, start=1):
-            street.add_child(
-                name=community, kind=UnitKind.COMMUNITY, division_code=f"339901{i:03d}{j:03d}",
-                federation_established=True, federation_since=SINCE,
+            Unit.objects.add_child(
+                street,
+                create_kwargs=dict(
+                    name=community,
+                    kind=UnitKind.COMMUNITY,
+                    division_code=f"339901{i:03d}{j:03d}",
+                    federation_established=True,
+                    federation_since=SINCE,
+                ),
             )
     for i, (town_name, _kind, villages, without) in enumerate(TOWNS, start=1):
-        town = district.add_child(
-            name=town_name, kind=UnitKind.TOWN, division_code=f"339901{100 + i:03d}000",
-            federation_established=True, federation_since=SINCE,
+        town = Unit.objects.add_child(
+            district,
+            create_kwargs=dict(
+                name=town_name,
+                kind=UnitKind.TOWN,
+                division_code=f"339901{100 + i:03d}000",
+                federation_established=True,
+                federation_since=SINCE,
+            ),
         )
         for j, village in enumerate(villages, start=1):
             est = village not in without
-            town.add_child(
-                name=village, kind=UnitKind.VILLAGE, division_code=f"339901{100 + i:03d}{200 + j:03d}",
-                federation_established=est, federation_since=SINCE if est else None,
+            Unit.objects.add_child(
+                town,
+                create_kwargs=dict(
+                    name=village,
+                    kind=UnitKind.VILLAGE,
+                    division_code=f"339901{100 + i:03d}{200 + j:03d}",
+                    federation_established=est,
+                    federation_since=SINCE if est else None,
+                ),
             )
     for name, kind, est in ENTERPRISES:
-        district.add_child(name=name, kind=kind, federation_established=est, federation_since=SINCE if est else None)
+        Unit.objects.add_child(
+            district,
+            create_kwargs=dict(
+                name=name, kind=kind, federation_established=est, federation_since=SINCE if est else None
+            ),
+        )
     return district, True

@@ -14,9 +14,7 @@ class UnitForm(forms.Form):
         label="区划代码", max_length=12, required=False, help_text="12位统计用区划代码,可不填"
     )
     federation_established = forms.BooleanField(label="已建立妇联组织", required=False)
-    federation_since = forms.DateField(
-        label="建立时间", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    federation_since = forms.DateField(label="建立时间", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     address = forms.CharField(label="地址", max_length=200, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     notes = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -94,7 +94,9 @@ def parse(name: str, data: bytes) -> list[Row]:
         if not row.name:
             row.errors.append("单位名称为空")
         if not row.kind:
-            row.errors.append(f"单位类型“{kind_text}”无法识别,可填:" + "、".join(UnitKind.labels) if kind_text else "单位类型为空")
+            row.errors.append(
+                f"单位类型“{kind_text}”无法识别,可填:" + "、".join(UnitKind.labels) if kind_text else "单位类型为空"
+            )
         if est_text not in YES | NO:
             row.errors.append(f"“是否建立妇联”应填 是 或 否,而不是“{est_text}”")
         if not row.parent:
@@ -123,9 +125,7 @@ def validate(actor: Any, rows: list[Row]) -> None:
             numbers = "、".join(str(g.number) for g in group)
             for g in group:
                 g.errors.append(f"区划代码 {code} 在文件中重复(第{numbers}行)")
-    existing_codes = dict(
-        Unit.objects.filter(division_code__in=list(by_code)).values_list("division_code", "name")
-    )
+    existing_codes = dict(Unit.objects.filter(division_code__in=list(by_code)).values_list("division_code", "name"))
     by_name: dict[str, list[Row]] = {}
     for r in rows:
         by_name.setdefault(r.name, []).append(r)
@@ -159,7 +159,12 @@ def validate(actor: Any, rows: list[Row]) -> None:
             continue
         if r.division_code and r.division_code in existing_codes:
             same = Unit.objects.filter(division_code=r.division_code, name=r.name).first()
-            if same is not None and r.parent_unit is not None and same.get_parent() and same.get_parent().pk == r.parent_unit:
+            if (
+                same is not None
+                and r.parent_unit is not None
+                and same.get_parent()
+                and same.get_parent().pk == r.parent_unit
+            ):
                 r.status = "unchanged"
             else:
                 r.errors.append(f"区划代码 {r.division_code} 已被单位“{existing_codes[r.division_code]}”使用")
@@ -204,7 +209,7 @@ def _refuse_cycles(rows: list[Row]) -> None:
         current: Row | None = start
         while current is not None and current.parent_row is not None:
             if current.number in seen:
-                cycle = seen[seen.index(current.number):]
+                cycle = seen[seen.index(current.number) :]
                 numbers = "、".join(str(n) for n in sorted(cycle))
                 for n in cycle:
                     msg = f"上级关系形成循环(第{numbers}行)"

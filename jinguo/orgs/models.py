@@ -51,7 +51,42 @@ KIND_ALIASES: dict[str, str] = {
 
 # Province-level prefixes of the statistical division codes (统计用区划代码).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 _CODE_RE = re.compile(r"^\d{12}$")
 
@@ -139,9 +174,7 @@ class KindCoverage:
         """Share with a federation established, in percent, two decimals (84.48)."""
         if not self.total:
             return Decimal("0.00")
-        return (Decimal(self.established) * 100 / Decimal(self.total)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
+        return (Decimal(self.established) * 100 / Decimal(self.total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def complete(self) -> bool:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +12,7 @@ from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at, home_units
 from jinguo.core.access import deny
 from jinguo.core.audit import record
+from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.errors import ActionError
 from jinguo.core.excel import XLSX_CONTENT_TYPE, write_xlsx
 from jinguo.core.models import AuditEvent
@@ -24,7 +25,7 @@ from .models import Unit, UnitImport, coverage_of
 SEARCH_LIMIT = 50
 
 
-def _manageable(request: HttpRequest, pk: int) -> Unit:
+def _manageable(request: AuthedHttpRequest, pk: int) -> Unit:
     unit = get_unit_for_user(request.user, pk)
     if not has_perm_at(request.user, Perm.MANAGE_UNITS, unit):
         raise deny(request.user, model=Unit, object_pk=pk, reason="manage_units")
@@ -39,7 +40,7 @@ def _with_paths(units: list[Unit]) -> list[dict[str, Any]]:
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedHttpRequest) -> HttpResponse:
     roots = home_units(request.user, perm=Perm.VIEW_UNITS)
     if not roots:
         raise deny(request.user, model=Unit, reason="no unit")
@@ -48,14 +49,14 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def children(request: HttpRequest, pk: int) -> HttpResponse:
+def children(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     nodes = list(unit.get_children().order_by("path"))
     return render(request, "orgs/_nodes.html", {"nodes": nodes})
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedHttpRequest) -> HttpResponse:
     term = request.GET.get("q", "").strip()
     results: list[dict[str, Any]] = []
     more = False
@@ -67,7 +68,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     can_manage = has_perm_at(request.user, Perm.MANAGE_UNITS, unit)
     parent = unit.get_parent()
@@ -88,7 +89,7 @@ def _form_error(form: UnitForm, exc: ActionError) -> None:
 
 
 @login_required
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     parent = _manageable(request, pk)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -99,11 +100,13 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已新建单位“{unit.name}”")
             return redirect("orgs:unit", unit.pk)
-    return render(request, "orgs/unit_form.html", {"section": "orgs", "form": form, "parent": parent, "title": "新建下级单位"})
+    return render(
+        request, "orgs/unit_form.html", {"section": "orgs", "form": form, "parent": parent, "title": "新建下级单位"}
+    )
 
 
 @login_required
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = _manageable(request, pk)
     form = UnitForm.for_unit(unit, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +132,7 @@ def _resolve_unit(user: Any, ref: str) -> Unit:
 
 
 @login_required
-def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     parent = unit.get_parent()
     if parent is None or not has_perm_at(request.user, Perm.MANAGE_UNITS, parent):
@@ -154,7 +157,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = _manageable(request, pk)
     try:
         actions.do_close_unit(actor=request.user, unit=unit, reason=request.POST.get("reason", ""))
@@ -167,7 +170,7 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = _manageable(request, pk)
     try:
         actions.do_reopen_unit(actor=request.user, unit=unit)
@@ -180,7 +183,7 @@ def unit_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     parent = unit.get_parent()
     if parent is None or not has_perm_at(request.user, Perm.MANAGE_UNITS, parent):
@@ -196,12 +199,13 @@ def unit_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- import ------------------------------------------------------------------------------------
 
+
 def _can_import(user: Any) -> bool:
     return bool(Unit.objects.for_user(user, perm=Perm.MANAGE_UNITS).exists())
 
 
 @login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedHttpRequest) -> HttpResponse:
     if not _can_import(request.user):
         raise deny(request.user, model=UnitImport, reason="import")
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -216,14 +220,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/import_upload.html", {"section": "orgs", "form": form})
 
 
-def _get_import(request: HttpRequest, pk: int) -> UnitImport:
+def _get_import(request: AuthedHttpRequest, pk: int) -> UnitImport:
     from jinguo.core.access import get_scoped_or_404
 
     return get_scoped_or_404(UnitImport.objects.filter(created_by=request.user), request.user, pk)
 
 
 @login_required
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def import_preview(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     imp = _get_import(request, pk)
     if request.method == "POST":
         try:
@@ -231,18 +235,29 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         except ActionError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"导入完成:新建 {result['created']} 个单位,已存在 {result['unchanged']} 个,拒绝 {result['refused']} 行")
+            messages.success(
+                request,
+                f"导入完成:新建 {result['created']} 个单位,已存在 {result['unchanged']} 个,拒绝 {result['refused']} 行",
+            )
             return redirect("orgs:tree")
         imp.refresh_from_db()
     return render(request, "orgs/import_preview.html", {"section": "orgs", "imp": imp})
 
 
 @login_required
-def import_refused(request: HttpRequest, pk: int) -> HttpResponse:
+def import_refused(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     imp = _get_import(request, pk)
     headers = ["原行号", "单位名称", "单位类型", "上级单位", "区划代码", "是否建立妇联", "拒绝原因"]
     rows = [
-        [r["number"], r["name"], r["kind_text"], r["parent"], r["division_code"], "是" if r["federation_established"] else "否", ";".join(r["errors"])]
+        [
+            r["number"],
+            r["name"],
+            r["kind_text"],
+            r["parent"],
+            r["division_code"],
+            "是" if r["federation_established"] else "否",
+            ";".join(r["errors"]),
+        ]
         for r in imp.rows
         if r["status"] == "refused"
     ]
@@ -251,7 +266,7 @@ def import_refused(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthedHttpRequest) -> HttpResponse:
     headers = ["单位名称", "单位类型", "上级单位", "区划代码", "是否建立妇联"]
     rows = [["示例社区", "社区", "上级街道的名称或区划代码", "", "是"]]
     return _xlsx(write_xlsx(headers, rows, title="组织名单"), "组织名单模板.xlsx")
@@ -263,5 +278,3 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("\n巾帼通演示账户(密码均为 %s),打开 http://127.0.0.1:8000 登录:" % DEMO_PASSWORD)
+        self.stdout.write(f"\n巾帼通演示账户(密码均为 {DEMO_PASSWORD}),打开 http://127.0.0.1:8000 登录:")
         for username, full_name, trail, role, _ in DEMO_USERS:
             where = " / ".join(("示范区", *trail))
             note = ",首次登录需绑定动态口令" if role in ADMIN_ROLES else ""

@@ -18,6 +18,8 @@ class Command(BaseCommand):
             district, made = build_demo_district()
             users = build_demo_users(district)
         if made or users:
-            self.stdout.write(self.style.SUCCESS(f"已载入示范区:{district.get_descendant_count() + 1} 个单位,{users} 个演示账户"))
+            self.stdout.write(
+                self.style.SUCCESS(f"已载入示范区:{district.get_descendant_count() + 1} 个单位,{users} 个演示账户")
+            )
         else:
             self.stdout.write("示范区已存在,未做改动")
