@@ -13,7 +13,7 @@ run: install assets migrate demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install assets
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-browser: install assets
 	$(BIN)/python -m pytest tests_browser -p no:xdist

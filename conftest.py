@@ -12,10 +12,12 @@ security_admin, audit_admin (all at the district), outsider (no unit at all).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from jinguo.accounts.models import Membership, User
@@ -70,8 +72,14 @@ def tree(db: Any) -> Tree:
     return Tree(*(Unit.objects.get(pk=u.pk) for u in (district, east, west, east1, east2, west1, west2)))
 
 
+@functools.cache
+def password_hash() -> str:
+    """The argon2 hash of PASSWORD, computed once: argon2 is slow on purpose."""
+    return make_password(PASSWORD)
+
+
 def make_user(username: str, unit: Unit | None = None, role: str = Role.CADRE, *, manages: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, full_name=username)
+    user = User.objects.create(username=username, password=password_hash(), full_name=username)
     if unit is not None:
         Membership.objects.create(user=user, unit=unit, role=role, can_manage_users=manages)
     return user
