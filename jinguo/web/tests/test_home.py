@@ -73,3 +73,11 @@ def test_menu_shows_only_the_modules_her_roles_open(people, login):
     assert ">审计日志</a>" in auditor_menu
     assert ">组织网络</a>" not in auditor_menu
     assert ">用户管理</a>" not in auditor_menu
+
+
+def test_not_found_page_is_in_chinese_and_names_nothing(people, tree, login):
+    response = login(people.street_cadre).get(f"/units/{tree.west.pk}/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "未找到该页面或记录" in body
+    assert "西街道" not in body
