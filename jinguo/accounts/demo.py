@@ -25,7 +25,7 @@ def build_demo_users(district) -> int:
     for username, full_name, trail, role, manages in DEMO_USERS:
         unit = district
         for name in trail:
-            unit = unit.get_children().get(name=name)
+            unit = type(unit).objects.get_children(unit).get(name=name)
         user, made = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         if made:
             user.set_password(DEMO_PASSWORD)

@@ -44,6 +44,11 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from jinguo.accounts.otp import needs_second_factor
+
+    if needs_second_factor(user) and not user.is_verified():
+        # Until the second factor is passed, the layout shows nothing of the platform.
+        return {"second_factor_pending": True}
     unit = current_unit(request)
     menu = [
         {"label": item.label, "url": reverse(item.url_name), "section": item.section}

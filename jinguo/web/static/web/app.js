@@ -26,13 +26,17 @@
       if (kind === "coverage") {
         chart.setOption({
           tooltip: { trigger: "axis" },
-          legend: { data: ["已建妇联", "未建妇联"], bottom: 0 },
-          grid: { left: 40, right: 10, top: 20, bottom: 50 },
-          xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 5 ? 30 : 0 } },
+          legend: { data: ["已建妇联", "未建妇联"], top: 0 },
+          grid: { left: 10, right: 10, top: 36, bottom: 10, containLabel: true },
+          xAxis: {
+            type: "category",
+            data: data.labels,
+            axisLabel: { interval: 0, rotate: data.labels.length * 70 > el.clientWidth ? 30 : 0, width: 84, overflow: "truncate" }
+          },
           yAxis: { type: "value", minInterval: 1 },
           series: [
-            { name: "已建妇联", type: "bar", stack: "n", data: data.established, itemStyle: { color: "#b0174f" } },
-            { name: "未建妇联", type: "bar", stack: "n", data: data.missing, itemStyle: { color: "#f0b6c9" } }
+            { name: "已建妇联", type: "bar", stack: "n", barMaxWidth: 48, data: data.established, itemStyle: { color: "#b0174f" } },
+            { name: "未建妇联", type: "bar", stack: "n", barMaxWidth: 48, data: data.missing, itemStyle: { color: "#f0b6c9" } }
           ]
         });
       }

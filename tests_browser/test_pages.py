@@ -1,0 +1,88 @@
+"""Every page of the platform at desktop and phone size: it loads clean (no console error, no
+failed request), shows its heading, and nothing is wider than the screen.
+
+With JINGUO_SHOTS=<directory> the pages are also saved there as full-page screenshots
+(`desktop-03-tree.png`, `phone-03-tree.png` ...) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from jinguo.orgs.models import Unit
+
+from .conftest import DESKTOP, PHONE, Browse
+
+
+def check(browse: Browse, name: str, heading: str) -> None:
+    """The page shows `heading`, fits the screen's width, and is saved when asked."""
+    page = browse.page
+    expect(page.locator("h1")).to_have_text(heading)
+    page.wait_for_load_state("load")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow == 0, f"{name} is {overflow}px wider than the screen"
+    browse.shoot(name)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_loads_clean_and_fits_the_screen(open_browser, viewport):
+    east = Unit.objects.get(name="城东街道")
+    town = Unit.objects.get(name="青山镇")
+    district = Unit.objects.get(name="示范区")
+
+    anonymous = open_browser(viewport)
+    anonymous.goto("/accounts/login/")
+    check(anonymous, "01-login", "巾帼通 · 妇联工作平台")
+
+    # The district cadre (王秀兰) sees the whole district.
+    cadre = open_browser(viewport)
+    page = cadre.page
+    cadre.login("qu_ganbu")
+    expect(page.locator(".chart canvas")).to_be_visible()
+    expect(page.locator("#coverage-sentence")).to_have_text(
+        "7个街道、3个乡镇、38个社区、2个企事业单位妇委会/女职委全部建立了妇联组织;"
+        "21个村中18个建立了妇联组织(85.71%);3个两新组织中2个建立了妇联组织(66.67%)"
+    )
+    check(cadre, "02-dashboard", "工作台 · 示范区")
+
+    cadre.goto("/units/")
+    for unit in (district, east, town):
+        page.get_by_role("button", name=f"展开 {unit.name}").click()
+        expect(page.locator(f"#kids-{unit.pk} li").first).to_be_visible()
+    expect(page.locator(f"#kids-{east.pk}").get_by_role("link", name="东湖社区")).to_be_visible()
+    check(cadre, "03-tree", "组织网络")
+
+    page.get_by_label("查找单位").fill("社区")
+    expect(page.locator("#search-list a")).to_have_count(38)
+    check(cadre, "03b-search", "组织网络")
+
+    cadre.goto(f"/units/{east.pk}/")
+    check(cadre, "04-unit", "城东街道 街道")
+
+    cadre.goto("/units/import/")
+    check(cadre, "05-import", "从 Excel 导入组织名单")
+
+    cadre.goto("/accounts/users/")
+    expect(page.locator("#user-table tbody tr")).to_have_count(8)
+    check(cadre, "06-users", "用户管理")
+
+    cadre.expect_status("/units/999999/", 404)
+    cadre.goto("/units/999999/")
+    check(cadre, "09-not-found", "未找到该页面或记录")
+
+    # The audit admin, past her second factor, reads the log of what happened above.
+    auditor = open_browser(viewport)
+    auditor.login_with_second_factor("audit_admin")
+    expect(auditor.page).to_have_url(auditor.url("/"))
+    auditor.goto("/audit/")
+    rows = auditor.page.locator("#audit-table tbody tr")
+    expect(rows.locator("td:nth-child(2)")).to_have_text(["audit_admin", "qu_ganbu", "qu_ganbu"])
+    expect(rows.locator("td:nth-child(4)")).to_have_text(["登录", "拒绝访问", "登录"])
+    check(auditor, "07-audit", "审计日志")
+
+    # The system admin at her first login: the authenticator setup.
+    admin = open_browser(viewport)
+    admin.login("sys_admin")
+    expect(admin.page.locator(".qr svg")).to_be_visible()
+    check(admin, "08-otp-setup", "绑定动态口令")
