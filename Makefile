@@ -31,7 +31,8 @@ assets: $(VENDOR)/.stamp
 $(VENDOR)/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	touch $@
 
@@ -47,7 +48,7 @@ lint: install
 	$(BIN)/mypy .
 
 bench: install
-	$(BIN)/python bench/tree_bench.py
+	$(BIN)/python bench/tree_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles

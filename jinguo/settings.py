@@ -165,7 +165,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: end after 30 minutes without a request (IdleTimeoutMiddleware), and at browser close.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# The stored session outlives the idle limit so that the idle check, not a silent expiry, ends it:
+# the user is told why, and the logout is audited. The cookie itself ends at browser close.
+SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
