@@ -132,6 +132,10 @@ def do_unlock(*, actor: Any, username: str) -> int:
     """Lift an axes lockout of a username (known or not); returns the attempts removed."""
     if not scope_paths(actor, perm=Perm.MANAGE_SECURITY):
         raise ActionError("您无权解除账户锁定")
+    username = username.strip()
+    if not username:
+        # axes_reset(username="") would lift every lockout at once.
+        raise ActionError("请填写要解除锁定的用户名", field="username")
     removed = axes_reset(username=username)
     record(
         AuditEvent.SECURITY, user=actor, username=actor.get_username(), detail={"action": "unlock", "target": username}

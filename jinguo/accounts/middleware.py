@@ -4,8 +4,9 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,7 +24,8 @@ def _is_api(request: HttpRequest) -> bool:
 
 def _to_login(request: HttpRequest) -> HttpResponse:
     url = reverse(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path()})
-    if getattr(request, "htmx", False):
+    # HtmxMiddleware runs after this one: read the header, request.htmx is not set yet.
+    if request.headers.get("HX-Request") == "true":
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -46,8 +48,13 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 if _is_api(request):
                     return JsonResponse({"detail": IDLE_MESSAGE}, status=401)
-                messages.info(request, IDLE_MESSAGE)
-                return _to_login(request)
+                # MessageMiddleware sits inside this one and never sees this request: keep the
+                # notice for the login page through the message storage ourselves.
+                response = _to_login(request)
+                storage = default_storage(request)
+                storage.add(message_levels.INFO, IDLE_MESSAGE)
+                storage.update(response)
+                return response
             request.session["last_seen"] = now
         return self.get_response(request)
 

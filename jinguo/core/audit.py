@@ -29,7 +29,8 @@ def record(
     info = current_request_info()
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
     if obj is not None:
-        model = type(obj)
+        # _meta, not type(): obj may be request.user, a SimpleLazyObject around the user.
+        model = obj._meta.model
         object_pk = obj.pk
     content_type = ContentType.objects.get_for_model(model) if model is not None else None
     entry = AuditEntry(

@@ -14,14 +14,15 @@ import io
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
 from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from .errors import ActionError
 
@@ -75,9 +76,39 @@ def _check_zip(data: bytes) -> None:
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             with archive.open(info) as fh:
-                head = fh.read(4096).upper()
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise ActionError("文件包含不允许的 XML 实体声明,已拒绝")
+                if _declares_doctype(fh):
+                    raise ActionError("文件包含不允许的 XML 实体声明,已拒绝")
+
+
+class _PrologEnd(Exception):
+    pass
+
+
+def _declares_doctype(fh: IO[bytes]) -> bool:
+    """Whether an XML part has a DOCTYPE, the only place entities can be declared. The whole prolog
+    is read, however long the comments or spaces in it (a fixed-size head can be padded past), and
+    nothing after it: the parse stops at the first element."""
+    parser = expat.ParserCreate()
+    found: list[bool] = []
+
+    def doctype(*_args: Any) -> None:
+        found.append(True)
+        raise _PrologEnd
+
+    def element(*_args: Any) -> None:
+        raise _PrologEnd
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = element
+    try:
+        while chunk := fh.read(65536):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _PrologEnd:
+        pass
+    except expat.ExpatError as exc:
+        raise ActionError("文件已损坏,无法打开") from exc
+    return bool(found)
 
 
 def normalise(value: Any) -> Any:
@@ -115,7 +146,7 @@ def read_rows(name: str, data: bytes) -> list[list[Any]]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (CalamineError, ValueError, OSError, RuntimeError) as exc:
         raise ActionError("文件已损坏或格式不受支持,无法读取") from exc
     return [[normalise(c) for c in row] for row in rows]
 

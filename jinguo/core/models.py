@@ -7,6 +7,9 @@ from typing import Any
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .context import current_request_info
 
 
 class AuditEvent(models.TextChoices):
@@ -38,6 +41,37 @@ _ACTION_TO_EVENT = {
 }
 
 
+class _RequestAddressField(models.GenericIPAddressField):
+    """The client address as `core.context.client_ip` sees it (REMOTE_ADDR, or X-Real-IP behind the
+    proxy), set as the row is written. django-auditlog's middleware writes remote_addr in a pre_save
+    receiver, after AuditEntry.save has run, from the first entry of X-Forwarded-For, which any
+    client can forge."""
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        info = current_request_info()
+        if add and info is not None:
+            setattr(model_instance, self.attname, info.ip)
+        return super().pre_save(model_instance, add)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.GenericIPAddressField", args, kwargs
+
+
+class _ActorNameField(models.CharField):
+    """The actor's username, filled as the row is written when empty: django-auditlog sets the actor
+    of a change row in a pre_save receiver, after AuditEntry.save has run."""
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        if add and not getattr(model_instance, self.attname) and model_instance.actor_id:
+            setattr(model_instance, self.attname, model_instance.actor.get_username())
+        return super().pre_save(model_instance, add)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("audit rows cannot be changed")
@@ -65,7 +99,8 @@ class AuditEntry(AbstractLogEntry):
     )
     event = models.CharField("动作", max_length=20, choices=AuditEvent.choices, db_index=True)
     result = models.CharField("结果", max_length=10, choices=AuditResult.choices, default=AuditResult.SUCCESS)
-    username = models.CharField("用户名", max_length=150, blank=True, default="", db_index=True)
+    username = _ActorNameField("用户名", max_length=150, blank=True, default="", db_index=True)
+    remote_addr = _RequestAddressField(blank=True, null=True, verbose_name=_("remote address"))
     path = models.CharField("请求地址", max_length=500, blank=True, default="")
 
     objects = LogEntryManager.from_queryset(AuditEntryQuerySet)()
