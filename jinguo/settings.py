@@ -184,6 +184,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# The 30 minutes run from the lockout; attempts during it do not prolong it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "jinguo.accounts.views.lockout_response"
 AXES_VERBOSE = False
 # Lock the account, not the address: many cadres share one NAT address on a government intranet.

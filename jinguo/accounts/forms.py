@@ -59,9 +59,12 @@ class UserCreateForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     can_manage_users = forms.BooleanField(label="可管理本级及下级用户", required=False)
 
-    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: list[Any], roles: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
+        if roles is not None:
+            # Only the roles she may give are offered; any other posted role is refused by the action.
+            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]  # type: ignore[attr-defined]
         _styled(self)
 
 
@@ -70,10 +73,31 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     can_manage_users = forms.BooleanField(label="可管理本级及下级用户", required=False)
 
-    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: list[Any], roles: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
+        if roles is not None:
+            # Only the roles she may give are offered; any other posted role is refused by the action.
+            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]  # type: ignore[attr-defined]
         _styled(self)
+
+
+class OwnPasswordForm(forms.Form):
+    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
+    password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput, help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
+    )
+    password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", "两次输入的新密码不一致")
+        return data
 
 
 class SetPasswordForm(forms.Form):

@@ -10,6 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from jinguo.orgs.models import Unit
 
 from . import actions
 from .access import get_membership_for_user, get_user_for_user, users_for
-from .forms import GrantForm, LoginForm, SetPasswordForm, TokenForm, UserCreateForm
+from .forms import GrantForm, LoginForm, OwnPasswordForm, SetPasswordForm, TokenForm, UserCreateForm
 from .models import Membership, User
 from .otp import confirmed_device, pending_device, qr_svg, secret_base32
 from .permissions import Perm
@@ -81,12 +82,14 @@ def otp_view(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def profile(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
-    form = SetPasswordForm(request.POST or None)
+    form = OwnPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_set_password(actor=user, user=user, password=form.cleaned_data["password"])
+            actions.do_change_own_password(
+                user=user, current=form.cleaned_data["old_password"], password=form.cleaned_data["password"]
+            )
         except ActionError as exc:
-            form.add_error("password", exc.message)
+            form.add_error(exc.field if exc.field in form.fields else "password", exc.message)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, "密码已修改")
@@ -117,14 +120,20 @@ def user_list(request: AuthedHttpRequest) -> HttpResponse:
     term = request.GET.get("q", "").strip()
     if term:
         qs = qs.filter(username__icontains=term) | qs.filter(full_name__icontains=term)
-    page = Paginator(qs.prefetch_related("memberships__unit"), 50).get_page(request.GET.get("page"))
+    visible = Membership.objects.for_user(request.user, perm=Perm.MANAGE_USERS).select_related("unit")
+    qs = qs.prefetch_related(
+        Prefetch("memberships", queryset=visible.order_by("unit__path"), to_attr="visible_memberships")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {"section": "users", "page": page, "term": term})
 
 
 @login_required
 def user_create(request: AuthedHttpRequest) -> HttpResponse:
     _require_manager(request)
-    form = UserCreateForm(request.POST or None, units=_manage_units(request.user))
+    form = UserCreateForm(
+        request.POST or None, units=_manage_units(request.user), roles=actions.grantable_roles(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         unit = Unit.objects.for_user(request.user, perm=Perm.MANAGE_USERS).filter(pk=data["unit"]).first()
@@ -153,17 +162,19 @@ def user_create(request: AuthedHttpRequest) -> HttpResponse:
 def user_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = get_user_for_user(request.user, pk)
     paths = scope_paths(request.user, perm=Perm.MANAGE_USERS)
-    memberships = [
-        {"m": m, "mine": any(m.unit_path.startswith(p) for p in paths)}
-        for m in Membership.objects.filter(user=target).select_related("unit").order_by("unit__path")
-    ]
-    grant = GrantForm(units=_manage_units(request.user))
+    rows = list(Membership.objects.filter(user=target).select_related("unit").order_by("unit__path"))
+    # Roles outside her subtree are counted, not shown: where else a person works is not hers to see.
+    memberships = [{"m": m, "mine": True} for m in rows if any(m.unit_path.startswith(p) for p in paths)]
+    others = len(rows) - len(memberships)
+    grant = GrantForm(units=_manage_units(request.user), roles=actions.grantable_roles(request.user))
     pw = SetPasswordForm()
     if request.method == "POST":
         op = request.POST.get("op")
         try:
             if op == "grant":
-                grant = GrantForm(request.POST, units=_manage_units(request.user))
+                grant = GrantForm(
+                    request.POST, units=_manage_units(request.user), roles=actions.grantable_roles(request.user)
+                )
                 if grant.is_valid():
                     unit = Unit.objects.for_user(request.user, perm=Perm.MANAGE_USERS).get(
                         pk=grant.cleaned_data["unit"]
@@ -194,6 +205,7 @@ def user_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "accounts/user_detail.html",
         {
             "section": "users",
+            "others": others,
             "target": target,
             "memberships": memberships,
             "grant": grant,
@@ -235,7 +247,12 @@ def security(request: AuthedHttpRequest) -> HttpResponse:
             elif request.POST.get("op") == "reset_otp":
                 target = get_user_for_user(request.user, request.POST.get("user"), perm=Perm.MANAGE_SECURITY)
                 actions.do_reset_second_factor(actor=request.user, user=target)
-                messages.success(request, f"已重置 {target.username} 的动态口令,下次登录时需重新绑定")
+                needs = target.has_admin_role()
+                messages.success(
+                    request,
+                    f"已重置 {target.username} 的动态口令"
+                    + (",下次登录时需重新绑定" if needs else ";如需继续使用,请其在“我的账户”中重新启用"),
+                )
         except ActionError as exc:
             messages.error(request, exc.message)
         return redirect("accounts:security")

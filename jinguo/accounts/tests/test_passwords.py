@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from conftest import PASSWORD
 from jinguo.accounts.models import User
 from jinguo.core.tests.helpers import field_errors, flash_messages
 
@@ -57,7 +58,9 @@ def test_cadre_changes_her_password_on_her_profile_page_and_stays_logged_in(peop
     user.save()
     client = login(user)
     audit.reset()
-    response = client.post("/accounts/me/", {"password": "Jinguo@2026"})
+    response = client.post(
+        "/accounts/me/", {"old_password": "Old#Pass2025", "password": "Jinguo@2026", "password2": "Jinguo@2026"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/me/"
     page = client.get("/accounts/me/")
@@ -80,7 +83,7 @@ def test_weak_password_is_refused_on_the_profile_page_and_nothing_changes(people
     before = User.objects.get(pk=user.pk).password
     client = login(user)
     audit.reset()
-    response = client.post("/accounts/me/", {"password": password})
+    response = client.post("/accounts/me/", {"old_password": PASSWORD, "password": password, "password2": password})
     assert response.status_code == 200
     assert field_errors(response) == [message]
     assert flash_messages(response) == []
@@ -133,4 +136,22 @@ def test_weak_password_is_refused_when_a_manager_resets_one_and_nothing_changes(
     assert response.status_code == 200
     assert flash_messages(response) == [("danger", TWO_CLASSES)]
     assert User.objects.get(pk=target.pk).password == before
+    assert audit.rows() == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new2", "message"),
+    [("Wrong#Pass2025", "Better#Pass2026", "当前密码不正确"), (PASSWORD, "Other#Pass2026", "两次输入的新密码不一致")],
+)
+def test_own_password_change_needs_the_current_password_and_the_same_new_one_twice(
+    people, audit, login, old, new2, message
+):
+    user = people.community_cadre
+    before = User.objects.get(pk=user.pk).password
+    client = login(user)
+    audit.reset()
+    response = client.post("/accounts/me/", {"old_password": old, "password": "Better#Pass2026", "password2": new2})
+    assert response.status_code == 200
+    assert field_errors(response) == [message]
+    assert User.objects.get(pk=user.pk).password == before
     assert audit.rows() == []

@@ -200,7 +200,7 @@ def test_security_admin_resets_a_lost_device_of_another_user(people, audit, logi
     assert response.status_code == 302
     assert response["Location"] == "/accounts/security/"
     assert flash_messages(admin.get("/accounts/security/")) == [
-        ("success", "已重置 street_cadre 的动态口令,下次登录时需重新绑定")
+        ("success", "已重置 street_cadre 的动态口令;如需继续使用,请其在“我的账户”中重新启用")
     ]
     assert TOTPDevice.objects.filter(user=people.street_cadre).count() == 0
     assert audit.rows("event", "username", "remote_addr", "object_pk", "additional_data") == [
