@@ -64,7 +64,7 @@ class UserCreateForm(forms.Form):
         cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
         if roles is not None:
             # Only the roles she may give are offered; any other posted role is refused by the action.
-            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]  # type: ignore[attr-defined]
+            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]
         _styled(self)
 
 
@@ -78,7 +78,7 @@ class GrantForm(forms.Form):
         cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
         if roles is not None:
             # Only the roles she may give are offered; any other posted role is refused by the action.
-            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]  # type: ignore[attr-defined]
+            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]
         _styled(self)
 
 

@@ -34,11 +34,22 @@ def _clean(fields: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str
         out["name"] = (out["name"] or "").strip()
         if not out["name"]:
             raise ActionError("请填写单位名称", field="name")
+    for key in ("address", "phone", "notes"):  # an API null clears the text, the column is NOT NULL
+        if key in out and out[key] is None:
+            out[key] = ""
+    for key in ("name", "address", "phone"):
+        limit = Unit._meta.get_field(key).max_length
+        if key in out and limit is not None and len(out[key]) > limit:
+            label = Unit._meta.get_field(key).verbose_name
+            raise ActionError(f"{label}不能超过{limit}个字", field=key)
+    if "federation_established" in out and out["federation_established"] is None:
+        raise ActionError("请选择是否已建立妇联组织", field="federation_established")
     if "kind" in out and out["kind"] not in UnitKind.values:
         raise ActionError("单位类型无效", field="kind")
+    # only a code that was given is touched: a PATCH without it keeps the unit's code
     code = out.get("division_code")
-    if code in ("", None):
-        out["division_code"] = None if "division_code" in out else out.get("division_code")
+    if "division_code" in out and (code is None or not str(code).strip()):
+        out["division_code"] = None
     elif code is not None:
         code = str(code).strip()
         try:
@@ -86,16 +97,16 @@ def do_update_unit(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
 def do_move_unit(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     """Re-parent `unit` (with its subtree) under `new_parent`; the copied paths of every scoped
     record in the subtree follow."""
-    if not unit.get_parent() or not has_perm_at(actor, Perm.MANAGE_UNITS, unit.get_parent()):
+    old_parent = Unit.objects.get_parent(unit)
+    if old_parent is None or not has_perm_at(actor, Perm.MANAGE_UNITS, old_parent):
         raise ActionError("您无权迁移该单位")
     _require(actor, new_parent)
     if new_parent.path.startswith(unit.path):
         raise ActionError("不能把单位迁移到它自己或它的下级单位之下", field="new_parent")
     if new_parent.is_closed:
         raise ActionError("目标上级单位已撤销", field="new_parent")
-    if unit.get_parent().pk == new_parent.pk:
+    if old_parent.pk == new_parent.pk:
         raise ActionError("该单位已在目标上级单位之下", field="new_parent")
-    old_parent = unit.get_parent()
     old_path = unit.path
     Unit.objects.move(unit, new_parent, pos="last-child")
     unit.refresh_from_db()
@@ -140,7 +151,7 @@ def do_close_unit(*, actor: Any, unit: Unit, reason: str) -> Unit:
 @transaction.atomic
 def do_reopen_unit(*, actor: Any, unit: Unit) -> Unit:
     _require(actor, unit)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     if parent is not None and parent.is_closed:
         raise ActionError("上级单位已撤销,请先恢复上级单位")
     unit.is_closed = False
@@ -157,10 +168,10 @@ def unit_has_records(unit: Unit) -> bool:
 
 @transaction.atomic
 def do_delete_unit(*, actor: Any, unit: Unit) -> None:
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     if parent is None or not has_perm_at(actor, Perm.MANAGE_UNITS, parent):
         raise ActionError("您无权删除该单位")
-    if unit.get_children_count():
+    if Unit.objects.get_children_count(unit):
         raise ActionError("该单位有下级单位,不能删除")
     if unit_has_records(unit):
         raise ActionError("该单位已有用户或业务记录,不能删除,只能撤销")

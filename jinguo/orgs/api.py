@@ -1,6 +1,8 @@
 from typing import Any
 
-from ninja import Query, Router, Schema
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from jinguo.accounts.permissions import Perm
@@ -33,7 +35,9 @@ def _out(unit: Unit, parent_id: int | None = None) -> Unit:
 @router.get("/", response=list[UnitOut], summary="单位列表(本人可见范围)")
 @paginate(LimitOffsetPagination)
 def list_units(request: AuthedHttpRequest, filters: Query[UnitFilter]) -> Any:
-    qs = Unit.objects.for_user(request.auth)
+    # the parent's id in the same query (the detail endpoint gives it too; the list gave null)
+    parent = Unit.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen))
+    qs = Unit.objects.for_user(request.auth).annotate(parent_id=Subquery(parent.values("pk")[:1]))
     if filters.q:
         qs = qs.search(filters.q)
     if filters.kind in UnitKind.values:
@@ -51,7 +55,7 @@ def get_unit(request: AuthedHttpRequest, unit_id: int) -> Any:
 @router.get("/{unit_id}/children/", response=list[UnitOut], summary="下级单位")
 def unit_children(request: AuthedHttpRequest, unit_id: int) -> Any:
     unit = get_unit_for_user(request.auth, unit_id)
-    return [_out(c, unit.pk) for c in unit.get_children().order_by("path")]
+    return [_out(c, unit.pk) for c in Unit.objects.get_children(unit).order_by("path")]
 
 
 @router.get("/{unit_id}/coverage/", response=CoverageOut, summary="妇联组织覆盖情况")
@@ -83,7 +87,7 @@ def create_unit(request: AuthedHttpRequest, payload: UnitIn) -> Any:
     parent = _manageable(request.auth, payload.parent_id)
     data = payload.dict(exclude={"parent_id"})
     unit = actions.do_create_unit(actor=request.auth, parent=parent, **data)
-    return 201, _out(unit, parent.pk)
+    return Status(201, _out(unit, parent.pk))
 
 
 @router.patch("/{unit_id}/", response=UnitOut, summary="修改单位")
@@ -96,7 +100,7 @@ def update_unit(request: AuthedHttpRequest, unit_id: int, payload: UnitPatch) ->
 @router.post("/{unit_id}/move/", response=UnitOut, summary="迁移单位(更换上级)")
 def move_unit(request: AuthedHttpRequest, unit_id: int, payload: MoveIn) -> Any:
     unit = get_unit_for_user(request.auth, unit_id)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     if parent is None or not has_perm_at(request.auth, Perm.MANAGE_UNITS, parent):
         raise deny(request.auth, model=Unit, object_pk=unit_id, reason="move")
     target = _manageable(request.auth, payload.new_parent_id)

@@ -44,6 +44,7 @@ class Row:
     division_code: str
     federation_established: bool
     errors: list[str] = field(default_factory=list)
+    input_errors: list[str] = field(default_factory=list)  # found in the row itself, kept for the commit
     status: str = "new"  # new | unchanged | refused
     parent_row: int | None = None
     parent_unit: int | None = None
@@ -106,6 +107,7 @@ def parse(name: str, data: bytes) -> list[Row]:
                 validate_division_code(row.division_code)
             except ValidationError as exc:
                 row.errors.append(exc.messages[0])
+        row.input_errors = list(row.errors)
         rows.append(row)
     if not rows:
         raise ActionError("表格中没有数据行")
@@ -152,26 +154,7 @@ def validate(actor: Any, rows: list[Row]) -> None:
             r.parent_unit = units[0].pk
 
     _refuse_cycles(rows)
-
-    # rows that already exist: same code, or same name under the same existing parent
-    for r in rows:
-        if r.errors:
-            continue
-        if r.division_code and r.division_code in existing_codes:
-            same = Unit.objects.filter(division_code=r.division_code, name=r.name).first()
-            if (
-                same is not None
-                and r.parent_unit is not None
-                and same.get_parent()
-                and same.get_parent().pk == r.parent_unit
-            ):
-                r.status = "unchanged"
-            else:
-                r.errors.append(f"区划代码 {r.division_code} 已被单位“{existing_codes[r.division_code]}”使用")
-        elif r.parent_unit is not None:
-            parent = Unit.objects.get(pk=r.parent_unit)
-            if parent.get_children().filter(name=r.name).exists():
-                r.status = "unchanged"
+    _mark_existing(rows, existing_codes)
 
     # a row whose parent row is refused is refused too (repeat until stable)
     by_number = {r.number: r for r in rows}
@@ -185,20 +168,49 @@ def validate(actor: Any, rows: list[Row]) -> None:
     for r in rows:
         if r.errors:
             r.status = "refused"
-        elif r.parent_row is not None and by_number[r.parent_row].status == "unchanged":
-            # the parent exists already: attach to it and check for an existing twin
-            twin = _existing_twin(by_number[r.parent_row], rows)
-            if twin is not None:
-                r.parent_row, r.parent_unit = None, twin.pk
-                if twin.get_children().filter(name=r.name).exists():
+
+
+def _mark_existing(rows: list[Row], existing_codes: dict[str, str]) -> None:
+    """Rows that exist already: same code, or same name under the same existing parent.
+
+    A parent row is decided before the rows below it, wherever they stand in the file: a row whose
+    parent row exists already is attached to that unit, and is then checked for a twin itself (so
+    that importing the same file twice creates nothing the second time)."""
+    by_number = {r.number: r for r in rows}
+    done: set[int] = set()
+    progress = True
+    while progress:
+        progress = False
+        for r in rows:
+            if r.number in done or r.errors:
+                continue
+            if r.parent_row is not None:
+                parent_row = by_number[r.parent_row]
+                if parent_row.errors or parent_row.number not in done:
+                    continue  # refused below with its parent row, or waiting for it
+                twin = _existing_twin(parent_row) if parent_row.status == "unchanged" else None
+                if twin is not None:
+                    r.parent_row, r.parent_unit = None, twin.pk
+            if r.division_code and r.division_code in existing_codes:
+                same = Unit.objects.filter(division_code=r.division_code, name=r.name).first()
+                same_parent = Unit.objects.get_parent(same) if same is not None else None
+                if same_parent is not None and r.parent_unit is not None and same_parent.pk == r.parent_unit:
                     r.status = "unchanged"
+                else:
+                    r.errors.append(f"区划代码 {r.division_code} 已被单位“{existing_codes[r.division_code]}”使用")
+            elif r.parent_unit is not None:
+                parent = Unit.objects.get(pk=r.parent_unit)
+                if Unit.objects.get_children(parent).filter(name=r.name).exists():
+                    r.status = "unchanged"
+            done.add(r.number)
+            progress = True
 
 
-def _existing_twin(row: Row, rows: list[Row]) -> Unit | None:
+def _existing_twin(row: Row) -> Unit | None:
     if row.division_code:
         return Unit.objects.filter(division_code=row.division_code).first()
     if row.parent_unit is not None:
-        return Unit.objects.get(pk=row.parent_unit).get_children().filter(name=row.name).first()
+        return Unit.objects.get_children(Unit.objects.get(pk=row.parent_unit)).filter(name=row.name).first()
     return None
 
 
@@ -248,7 +260,7 @@ def do_commit_import(*, actor: Any, imp: UnitImport) -> dict[str, int]:
     rows = [Row(**r) for r in imp.rows]
     # validate again: the tree may have changed since the preview
     for r in rows:
-        r.errors, r.status, r.parent_row, r.parent_unit = [], "new", None, None
+        r.errors, r.status, r.parent_row, r.parent_unit = list(r.input_errors), "new", None, None
     validate(actor, rows)
     now = counts(rows)
     if now != imp.counts:

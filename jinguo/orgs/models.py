@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -119,7 +120,8 @@ class UnitQuerySet(MP_NodeQuerySet):
         return qs if include_self else qs.exclude(pk=unit.pk)
 
     def search(self, term: str) -> UnitQuerySet:
-        term = term.strip()
+        # full-width digits and letters (a Chinese keyboard) to their plain forms, as on import
+        term = unicodedata.normalize("NFKC", term).strip()
         if term.isdigit():
             return self.filter(division_code__startswith=term)
         return self.filter(name__contains=term)

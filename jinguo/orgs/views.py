@@ -51,7 +51,7 @@ def tree(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def children(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
-    nodes = list(unit.get_children().order_by("path"))
+    nodes = list(Unit.objects.get_children(unit).order_by("path"))
     return render(request, "orgs/_nodes.html", {"nodes": nodes})
 
 
@@ -71,11 +71,11 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
 def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     can_manage = has_perm_at(request.user, Perm.MANAGE_UNITS, unit)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     ctx = {
         "section": "orgs",
         "unit": unit,
-        "children": list(unit.get_children().order_by("path")),
+        "children": list(Unit.objects.get_children(unit).order_by("path")),
         "coverage": coverage_of(unit),
         "can_manage": can_manage,
         "can_move": parent is not None and has_perm_at(request.user, Perm.MANAGE_UNITS, parent),
@@ -134,7 +134,7 @@ def _resolve_unit(user: Any, ref: str) -> Unit:
 @login_required
 def unit_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     if parent is None or not has_perm_at(request.user, Perm.MANAGE_UNITS, parent):
         raise deny(request.user, model=Unit, object_pk=pk, reason="move")
     error = ""
@@ -185,7 +185,7 @@ def unit_reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unit_delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     if parent is None or not has_perm_at(request.user, Perm.MANAGE_UNITS, parent):
         raise deny(request.user, model=Unit, object_pk=pk, reason="delete")
     try:

@@ -20,7 +20,9 @@ class Command(BaseCommand):
             users = build_demo_users(district)
         if made or users:
             self.stdout.write(
-                self.style.SUCCESS(f"已载入示范区:{Unit.objects.get_descendant_count(district) + 1} 个单位,{users} 个演示账户")
+                self.style.SUCCESS(
+                    f"已载入示范区:{Unit.objects.get_descendant_count(district) + 1} 个单位,{users} 个演示账户"
+                )
             )
         else:
             self.stdout.write("示范区已存在,未做改动")
