@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -33,8 +34,60 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def filtered_entries(params: Any) -> tuple[QuerySet[AuditEntry], dict[str, Any]]:
+def entries_for(user: Any) -> QuerySet[AuditEntry]:
+    """The rows an auditor may read: all of them for an auditor at a root unit (the district);
+    below that, the rows of the people who work in her subtree (their own acts, and the failed
+    logins under their names)."""
+    paths = scope_paths(user, perm=Perm.VIEW_AUDIT)
     qs = AuditEntry.objects.select_related("content_type", "actor").order_by("-timestamp", "-id")
+    if not paths:
+        return qs.none()
+    if any(len(p) == 4 for p in paths):  # a root of the tree (treebeard steplen 4)
+        return qs
+    from django.db.models import Q
+
+    from jinguo.accounts.models import Membership, User
+
+    cond = Q()
+    for p in paths:
+        cond |= Q(unit_path__startswith=p)
+    people = Membership.objects.filter(cond).values("user_id")
+    names = User.objects.filter(pk__in=people).values("username")
+    return qs.filter(Q(actor_id__in=people) | Q(actor__isnull=True, username__in=names))
+
+
+_WORDS = {"None": "—", "": "—", "True": "是", "False": "否"}
+
+
+def describe_changes(entry: AuditEntry) -> str:
+    """A change row in words: '名称:东街道 → 城东街道;已建立妇联组织:False → True'."""
+    parts: list[str] = []
+    changes = entry.changes if isinstance(entry.changes, dict) else None
+    if changes:
+        model = entry.content_type.model_class() if entry.content_type else None
+        for field, values in changes.items():
+            label = field
+            if model is not None:
+                try:
+                    label = str(getattr(model._meta.get_field(field), "verbose_name", field))
+                except FieldDoesNotExist:  # a field removed since the row was written
+                    label = field
+            if isinstance(values, list) and len(values) == 2:
+                old, new = (_WORDS.get(str(v), v) for v in values)
+                parts.append(f"{label}:{old} → {new}")
+            else:
+                parts.append(f"{label}:{values}")
+    if entry.additional_data:
+        parts.append(
+            "; ".join(f"{k}={v}" for k, v in entry.additional_data.items())
+            if isinstance(entry.additional_data, dict)
+            else str(entry.additional_data)
+        )
+    return ";".join(parts)
+
+
+def filtered_entries(params: Any, user: Any) -> tuple[QuerySet[AuditEntry], dict[str, Any]]:
+    qs = entries_for(user)
     f = {
         "user": params.get("user", "").strip(),
         "event": params.get("event", ""),
@@ -73,8 +126,10 @@ def _object_types() -> list[ContentType]:
 @login_required
 def audit_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_auditor(request)
-    qs, f = filtered_entries(request.GET)
+    qs, f = filtered_entries(request.GET, request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.details = describe_changes(entry)
     return render(
         request,
         "core/audit_list.html",
@@ -103,7 +158,7 @@ HEADERS = ["时间", "用户", "IP", "动作", "结果", "对象类型", "对象
 @login_required
 def audit_export(request: AuthedHttpRequest) -> HttpResponse:
     _require_auditor(request)
-    qs, f = filtered_entries(request.GET)
+    qs, f = filtered_entries(request.GET, request.user)
     rows = [_row(e) for e in qs[:EXPORT_LIMIT]]
     record(
         AuditEvent.EXPORT,
