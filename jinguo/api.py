@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jinguo.accounts.api import router as accounts_router
 from jinguo.accounts.api_auth import SessionAuth, TokenAuth
@@ -38,6 +38,22 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+HTTP_ERROR_WORDS = {
+    "Cannot parse request body": "请求内容不是有效的 JSON",
+    "Method not allowed": "不支持该请求方法",
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    for english, chinese in HTTP_ERROR_WORDS.items():
+        if message.startswith(english):
+            message = chinese
+            break
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.context import auditlog_value
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
@@ -13,6 +14,16 @@ from jinguo.core.models import AuditEvent, AuditResult
 
 from .models import ApiToken
 from .otp import needs_second_factor
+
+
+def _name_the_actor(user: Any) -> None:
+    """AuditlogMiddleware captured an anonymous actor before the API authenticated the token;
+    name the token's user for the change rows this request writes."""
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        return
+    context["actor"] = user
 
 
 class TokenAuth(HttpBearer):
@@ -34,6 +45,7 @@ class TokenAuth(HttpBearer):
             row.touch()
         request.user = row.user
         request.jinguo_token_auth = True  # type: ignore[attr-defined]
+        _name_the_actor(row.user)
         return row.user
 
 

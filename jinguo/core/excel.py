@@ -34,6 +34,14 @@ MAX_RATIO = 200
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _size(n: int, *, exact: bool = False) -> str:
+    """A byte count as a cadre reads it: '20 MB', '1.5 MB', '500 KB' ('20.0 MB' when exact)."""
+    if n >= 1024 * 1024:
+        text = f"{n / 1048576:.1f}"
+        return (text if exact else text.removesuffix(".0")) + " MB"
+    return f"{max(n, 1) / 1024:.0f} KB"
+
+
 def _limit() -> int:
     return int(getattr(settings, "UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
@@ -42,7 +50,7 @@ def check_upload(name: str, data: bytes) -> str:
     """Refuse a file before reading it; returns its kind: 'xlsx', 'xls' or 'csv'."""
     limit = _limit()
     if len(data) > limit:
-        raise ActionError(f"文件过大({len(data) / 1048576:.1f} MB),上限为 {limit / 1048576:.0f} MB")
+        raise ActionError(f"文件过大({_size(len(data), exact=True)}),上限为 {_size(limit)}")
     if not data:
         raise ActionError("文件是空的")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""

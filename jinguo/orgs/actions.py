@@ -13,7 +13,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
-from jinguo.accounts.scoping import has_perm_at
+from jinguo.accounts.scoping import has_perm_at, scope_paths
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, scoped_models
@@ -28,7 +28,15 @@ def _require(actor: Any, unit: Unit) -> None:
         raise ActionError("您无权管理该单位")
 
 
-def _clean(fields: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+def _unit_words(actor: Any, other: Unit) -> str:
+    """'单位“东一社区”' when the actor may see that unit, else '其他单位': a message names no unit
+    outside her view."""
+    if actor is not None and any(other.path.startswith(p) for p in scope_paths(actor)):
+        return f"单位“{other.name}”"
+    return "其他单位"
+
+
+def _clean(fields: dict[str, Any], *, actor: Any = None, exclude_pk: int | None = None) -> dict[str, Any]:
     out = {k: v for k, v in fields.items() if k in EDITABLE}
     if "name" in out:
         out["name"] = (out["name"] or "").strip()
@@ -61,7 +69,7 @@ def _clean(fields: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str
             clash = clash.exclude(pk=exclude_pk)
         other = clash.first()
         if other is not None:
-            raise ActionError(f"区划代码 {code} 已被单位“{other.name}”使用", field="division_code")
+            raise ActionError(f"区划代码 {code} 已被{_unit_words(actor, other)}使用", field="division_code")
         out["division_code"] = code
     since = out.get("federation_since")
     if isinstance(since, dt.date) and since > timezone.localdate():
@@ -76,7 +84,7 @@ def do_create_unit(*, actor: Any, parent: Unit, **fields: Any) -> Unit:
     _require(actor, parent)
     if parent.is_closed:
         raise ActionError("上级单位已撤销,不能在其下新建单位")
-    data = _clean(fields)
+    data = _clean(fields, actor=actor)
     if "kind" not in data:
         raise ActionError("请选择单位类型", field="kind")
     parent = Unit.objects.select_for_update().get(pk=parent.pk)
@@ -86,7 +94,7 @@ def do_create_unit(*, actor: Any, parent: Unit, **fields: Any) -> Unit:
 @transaction.atomic
 def do_update_unit(*, actor: Any, unit: Unit, **fields: Any) -> Unit:
     _require(actor, unit)
-    data = _clean(fields, exclude_pk=unit.pk)
+    data = _clean(fields, actor=actor, exclude_pk=unit.pk)
     for key, value in data.items():
         setattr(unit, key, value)
     unit.save()

@@ -9,6 +9,7 @@ from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at
 from jinguo.core.access import deny
 from jinguo.core.context import AuthedHttpRequest
+from jinguo.core.errors import ActionError
 
 from . import actions
 from .access import get_unit_for_user
@@ -40,7 +41,9 @@ def list_units(request: AuthedHttpRequest, filters: Query[UnitFilter]) -> Any:
     qs = Unit.objects.for_user(request.auth).annotate(parent_id=Subquery(parent.values("pk")[:1]))
     if filters.q:
         qs = qs.search(filters.q)
-    if filters.kind in UnitKind.values:
+    if filters.kind:
+        if filters.kind not in UnitKind.values:
+            raise ActionError(f"单位类型“{filters.kind}”无效,可选:" + "、".join(UnitKind.values), field="kind")
         qs = qs.filter(kind=filters.kind)
     if not filters.include_closed:
         qs = qs.open()

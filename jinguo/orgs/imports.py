@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
+from jinguo.accounts.scoping import scope_paths
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.excel import read_rows
@@ -127,7 +128,13 @@ def validate(actor: Any, rows: list[Row]) -> None:
             numbers = "、".join(str(g.number) for g in group)
             for g in group:
                 g.errors.append(f"区划代码 {code} 在文件中重复(第{numbers}行)")
-    existing_codes = dict(Unit.objects.filter(division_code__in=list(by_code)).values_list("division_code", "name"))
+    visible = scope_paths(actor)
+    existing_codes = {
+        code: (f"单位“{name}”" if any(path.startswith(p) for p in visible) else "其他单位")
+        for code, name, path in Unit.objects.filter(division_code__in=list(by_code)).values_list(
+            "division_code", "name", "path"
+        )
+    }
     by_name: dict[str, list[Row]] = {}
     for r in rows:
         by_name.setdefault(r.name, []).append(r)
@@ -197,7 +204,7 @@ def _mark_existing(rows: list[Row], existing_codes: dict[str, str]) -> None:
                 if same_parent is not None and r.parent_unit is not None and same_parent.pk == r.parent_unit:
                     r.status = "unchanged"
                 else:
-                    r.errors.append(f"区划代码 {r.division_code} 已被单位“{existing_codes[r.division_code]}”使用")
+                    r.errors.append(f"区划代码 {r.division_code} 已被{existing_codes[r.division_code]}使用")
             elif r.parent_unit is not None:
                 parent = Unit.objects.get(pk=r.parent_unit)
                 if Unit.objects.get_children(parent).filter(name=r.name).exists():

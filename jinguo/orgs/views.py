@@ -41,7 +41,8 @@ def _with_paths(units: list[Unit]) -> list[dict[str, Any]]:
 
 @login_required
 def tree(request: AuthedHttpRequest) -> HttpResponse:
-    roots = home_units(request.user, perm=Perm.VIEW_UNITS)
+    units = home_units(request.user, perm=Perm.VIEW_UNITS)
+    roots = [u for u in units if not any(u.path != o.path and u.path.startswith(o.path) for o in units)]
     if not roots:
         raise deny(request.user, model=Unit, reason="no unit")
     can_import = any(has_perm_at(request.user, Perm.MANAGE_UNITS, r) for r in roots)

@@ -206,3 +206,21 @@ def test_search_query_count_does_not_grow_with_the_number_of_results(
 
 
 SEARCH_QUERIES = 10  # session, user, memberships, OTP device, units, trail names, breadcrumb, session save (3)
+
+
+def test_nested_memberships_show_one_root_in_the_tree(people, tree, login):
+    from jinguo.accounts.models import Membership
+
+    Membership.objects.create(user=people.district_cadre, unit=tree.east, role="readonly")
+    body = login(people.district_cadre).get("/units/").content.decode()
+    assert body.count('id="node-') == 1
+    assert f'id="node-{tree.district.pk}"' in body
+
+
+def test_a_clash_with_a_code_outside_her_view_does_not_name_the_unit(people, tree, login):
+    client = login(people.street_cadre)
+    response = client.post(
+        f"/units/{tree.east.pk}/new/", {"name": "新社区", "kind": "community", "division_code": "339901002000"}
+    )
+    assert "区划代码 339901002000 已被其他单位使用" in response.content.decode()
+    assert "西街道" not in response.content.decode()

@@ -59,7 +59,9 @@ def test_dashboard_query_count_does_not_grow_with_the_tree(people, tree, login, 
     with django_assert_num_queries(9) as small:
         client.get("/")
     for i in range(20):
-        Unit.objects.add_child(Unit.objects.get(pk=tree.east.pk), create_kwargs={"name": f"新{i}社区", "kind": UnitKind.COMMUNITY})
+        Unit.objects.add_child(
+            Unit.objects.get(pk=tree.east.pk), create_kwargs={"name": f"新{i}社区", "kind": UnitKind.COMMUNITY}
+        )
     with django_assert_num_queries(len(small.captured_queries)):
         client.get("/")
 
