@@ -24,9 +24,8 @@ import pytest
 # access from a thread with a running loop. The tests are synchronous; allow it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, ViewportSize, sync_playwright
 
-HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -39,8 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "Jinguo@2026"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 SHOTS = Path(os.environ["JINGUO_SHOTS"]) if os.environ.get("JINGUO_SHOTS") else None
 
@@ -171,7 +170,7 @@ def open_browser(browser: Browser, live_server: Any, demo: None) -> Iterator[Any
     At teardown every context must be free of problems."""
     opened: list[tuple[Any, Browse]] = []
 
-    def open_(viewport: dict[str, int] = DESKTOP) -> Browse:
+    def open_(viewport: ViewportSize = DESKTOP) -> Browse:
         small = viewport["width"] < 576
         context = browser.new_context(
             viewport=viewport, is_mobile=small, has_touch=small, locale="zh-CN", timezone_id="Asia/Shanghai"
