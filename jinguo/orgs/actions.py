@@ -149,6 +149,11 @@ def do_close_unit(*, actor: Any, unit: Unit, reason: str) -> Unit:
         raise ActionError("不能撤销您本人所在的单位")
     if Unit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth, is_closed=False).exists():
         raise ActionError("该单位还有未撤销的下级单位,请先撤销或迁移下级单位")
+    from jinguo.accounts.models import Membership
+
+    staff = Membership.objects.filter(unit=unit, user__is_active=True).count()
+    if staff:
+        raise ActionError(f"该单位还有 {staff} 名在岗用户,请先在“用户管理”中为她们调整单位或停用账户")
     unit.is_closed = True
     unit.closed_at = timezone.now()
     unit.closed_reason = reason.strip()

@@ -128,6 +128,16 @@ def validate(actor: Any, rows: list[Row]) -> None:
             numbers = "、".join(str(g.number) for g in group)
             for g in group:
                 g.errors.append(f"区划代码 {code} 在文件中重复(第{numbers}行)")
+    # the same name twice under the same parent
+    by_place: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if r.name and r.parent:
+            by_place.setdefault((r.name, r.parent), []).append(r)
+    for (name, parent), group in by_place.items():
+        if len(group) > 1:
+            numbers = "、".join(str(g.number) for g in group)
+            for g in group:
+                g.errors.append(f"“{parent}”下的“{name}”在文件中重复(第{numbers}行)")
     visible = scope_paths(actor)
     existing_codes = {
         code: (f"单位“{name}”" if any(path.startswith(p) for p in visible) else "其他单位")

@@ -455,3 +455,19 @@ def test_another_cadre_cannot_commit_an_import(people, tree, login):
     assert login(people.sys_admin).post(url).status_code == 404
     assert unit_snapshot() == before
     assert UnitImport.objects.get().status == UnitImport.Status.PREVIEW
+
+
+def test_the_same_name_twice_under_the_same_parent_refuses_both_rows(people, tree, login):
+    client = login(people.district_cadre)
+    rows = [
+        HEADER,
+        ["东五社区", "社区", "东街道", "", "是"],
+        ["东五社区", "社区", "东街道", "", "否"],
+        ["东六社区", "社区", "东街道", "", "是"],
+    ]
+    _, page = preview(client, xlsx_file(rows))
+    assert preview_rows(page) == [
+        (2, "东五社区", "“东街道”下的“东五社区”在文件中重复(第2、3行)"),
+        (3, "东五社区", "“东街道”下的“东五社区”在文件中重复(第2、3行)"),
+        (4, "东六社区", "新建"),
+    ]
