@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -22,14 +23,23 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _to_login(request: HttpRequest) -> HttpResponse:
-    url = reverse(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path()})
-    # HtmxMiddleware runs after this one: read the header, request.htmx is not set yet.
-    if request.headers.get("HX-Request") == "true":
+def _redirect(request: HttpRequest, url_name: str) -> HttpResponse:
+    """Send the browser to a page, with `next` set to where she was. An htmx request (a partial)
+    gets an HX-Redirect, and `next` is the page it came from, not the partial.
+    HtmxMiddleware runs after this one: read the headers, request.htmx is not set yet."""
+    is_htmx = request.headers.get("HX-Request") == "true"
+    current = urlsplit(request.headers.get("HX-Current-URL", "")) if is_htmx else None
+    here = (current.path + (f"?{current.query}" if current.query else "")) if current and current.path else ""
+    url = reverse(url_name) + "?" + urlencode({"next": here or request.get_full_path()})
+    if is_htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    return _redirect(request, settings.LOGIN_URL)
 
 
 class IdleTimeoutMiddleware:
@@ -79,5 +89,5 @@ class RequireSecondFactorMiddleware:
         ):
             if _is_api(request):
                 return JsonResponse({"detail": OTP_MESSAGE}, status=401)
-            return redirect(reverse("accounts:otp") + "?" + urlencode({"next": request.get_full_path()}))
+            return _redirect(request, "accounts:otp")
         return self.get_response(request)

@@ -95,3 +95,27 @@ def test_idle_admin_is_logged_out_before_being_asked_for_the_second_factor(peopl
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=%2Faccounts%2Fusers%2F"
     assert audit.rows("event", "username", "additional_data") == [("logout", "sys_admin", {"reason": "idle"})]
+
+
+def test_idle_htmx_partial_sends_her_back_to_the_page_it_came_from(people, tree, login):
+    client = login(people.street_cadre)
+    idle_for(client, 31)
+    response = client.get(
+        f"/units/{tree.east.pk}/children/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/units/?q=1"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Funits%2F%3Fq%3D1"
+
+
+def test_admin_without_second_factor_gets_an_htmx_redirect_to_the_code_page(people, tree):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people.sys_admin)
+    response = client.get(
+        f"/units/{tree.east.pk}/children/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/units/"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/otp/?next=%2Funits%2F"
