@@ -75,7 +75,7 @@ def tree(db: Any) -> Tree:
 @functools.cache
 def password_hash() -> str:
     """The argon2 hash of PASSWORD, computed once: argon2 is slow on purpose."""
-    return make_password(PASSWORD)
+    return make_password(PASSWORD, hasher="argon2")
 
 
 def make_user(username: str, unit: Unit | None = None, role: str = Role.CADRE, *, manages: bool = False) -> User:

@@ -8,15 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from conftest import password_hash
 from jinguo.accounts.actions import do_issue_token
 from jinguo.accounts.models import Membership, User
 from jinguo.orgs.models import Unit
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings: Any) -> None:
-    """Argon2 costs a tenth of a second per user; these tests create hundreds of users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -25,7 +20,7 @@ def member(db: Any) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
     def make(role: str, unit: Unit) -> User:
-        user = User.objects.create_user(username=f"{role}_{next(counter)}", password="Jinguo@2026")
+        user = User.objects.create(username=f"{role}_{next(counter)}", password=password_hash())
         Membership.objects.create(user=user, unit=unit, role=role)
         return user
 
