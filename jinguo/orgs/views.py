@@ -16,6 +16,7 @@ from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.errors import ActionError
 from jinguo.core.excel import XLSX_CONTENT_TYPE, write_xlsx
 from jinguo.core.models import AuditEvent
+from jinguo.web.context import breadcrumb
 
 from . import actions, imports
 from .access import get_unit_for_user
@@ -76,6 +77,7 @@ def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     ctx = {
         "section": "orgs",
         "unit": unit,
+        "crumbs": breadcrumb(request.user, unit),
         "children": list(Unit.objects.get_children(unit).order_by("path")),
         "coverage": coverage_of(unit),
         "can_manage": can_manage,

@@ -73,3 +73,11 @@ def test_closed_unit_page_offers_reopening_instead_of_closing(people, tree, logi
     assert f'action="/units/{tree.east2.pk}/close/"' not in body
     assert f'href="/units/{tree.east2.pk}/new/"' not in body
     assert " 合并到东一社区</dd>" in body
+
+
+def test_unit_page_breadcrumb_shows_the_unit_path_with_links_only_inside_her_view(people, tree, login):
+    body = login(people.street_cadre).get(f"/units/{tree.east1.pk}/").content.decode()
+    crumbs = body.split('id="breadcrumb"')[1].split("</ol>")[0]
+    assert '<li class="breadcrumb-item">示范区</li>' in crumbs
+    assert f'<a href="/units/{tree.east.pk}/">东街道</a>' in crumbs
+    assert f'<a href="/units/{tree.east1.pk}/">东一社区</a>' in crumbs
