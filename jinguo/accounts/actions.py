@@ -8,6 +8,7 @@ from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jinguo.core.audit import record
@@ -168,6 +169,19 @@ def do_issue_token(*, user: User, name: str = "") -> tuple[str, ApiToken]:
     row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], key_hash=ApiToken.hash(token))
     record(AuditEvent.SECURITY, user=user, obj=user, detail={"action": "issue_token", "prefix": row.prefix})
     return token, row
+
+
+@transaction.atomic
+def do_revoke_tokens(*, user: User, prefix: str = "") -> int:
+    """Revoke the user's active tokens (or the one with `prefix`); returns how many."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at=None)
+    if prefix:
+        tokens = tokens.filter(prefix__startswith=prefix)
+    count = tokens.update(revoked_at=timezone.now())
+    record(
+        AuditEvent.SECURITY, user=user, obj=user, detail={"action": "revoke_tokens", "prefix": prefix, "count": count}
+    )
+    return count
 
 
 @transaction.atomic

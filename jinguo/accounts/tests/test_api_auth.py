@@ -186,3 +186,20 @@ def test_swagger_ui_is_served_from_local_static_files(db, client):
         assert url.startswith("/static/")
         assert finders.find(url.removeprefix("/static/")) is not None, url
     assert response["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_revoke_token_command_stops_the_token_at_once(people):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    out = StringIO()
+    call_command("issue_token", "street_cadre", stdout=out)
+    token = out.getvalue().strip()
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/me/").status_code == 200
+    out = StringIO()
+    call_command("revoke_token", "street_cadre", "--prefix", token[:10], stdout=out)
+    assert out.getvalue().strip() == "已吊销 1 个令牌"
+    assert client.get("/api/me/").status_code == 401
