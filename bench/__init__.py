@@ -1,0 +1,1 @@
+"""City-scale data generator and benchmark scripts (see docs/performance.md)."""
