@@ -168,7 +168,10 @@ SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 # The stored session outlives the idle limit so that the idle check, not a silent expiry, ends it:
 # the user is told why, and the logout is audited. The cookie itself ends at browser close.
 SESSION_COOKIE_AGE = 12 * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle middleware refreshes `last_seen` (and so the stored session) at most once a minute:
+# most GETs write nothing.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from jinguo.core.access import get_scoped_or_404
+from jinguo.core.tree import under_any
 
 from .models import Membership, User
 from .permissions import Perm
@@ -18,10 +19,7 @@ def users_for(actor: Any, *, perm: Perm = Perm.MANAGE_USERS) -> QuerySet[User]:
     paths = scope_paths(actor, perm=perm)
     if not paths:
         return User.objects.none()
-    cond = Q()
-    for p in paths:
-        cond |= Q(unit_path__startswith=p)
-    ids = Membership.objects.filter(cond).values("user_id")
+    ids = Membership.objects.filter(under_any("unit_path", paths)).values("user_id")
     return User.objects.filter(pk__in=ids).order_by("username")
 
 

@@ -65,7 +65,8 @@ class IdleTimeoutMiddleware:
                 storage.add(message_levels.INFO, IDLE_MESSAGE)
                 storage.update(response)
                 return response
-            request.session["last_seen"] = now
+            if last is None or now - float(last) >= settings.SESSION_TOUCH_SECONDS:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
 

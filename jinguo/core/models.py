@@ -6,10 +6,10 @@ from typing import Any
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .context import current_request_info
+from .tree import under_any
 
 
 class AuditEvent(models.TextChoices):
@@ -133,10 +133,7 @@ class ScopedQuerySet(models.QuerySet):
         paths = scope_paths(user, perm=perm)
         if not paths:
             return self.none()
-        cond = Q()
-        for p in paths:
-            cond |= Q(unit_path__startswith=p)
-        return self.filter(cond)
+        return self.filter(under_any("unit_path", paths))
 
 
 class ScopedModel(models.Model):

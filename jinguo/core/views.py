@@ -23,6 +23,7 @@ from .access import deny
 from .audit import record
 from .excel import XLSX_CONTENT_TYPE, write_xlsx
 from .models import AuditEntry, AuditEvent
+from .tree import under_any
 
 EXPORT_LIMIT = 100_000
 
@@ -48,10 +49,7 @@ def entries_for(user: Any) -> QuerySet[AuditEntry]:
 
     from jinguo.accounts.models import Membership, User
 
-    cond = Q()
-    for p in paths:
-        cond |= Q(unit_path__startswith=p)
-    people = Membership.objects.filter(cond).values("user_id")
+    people = Membership.objects.filter(under_any("unit_path", paths)).values("user_id")
     names = User.objects.filter(pk__in=people).values("username")
     return qs.filter(Q(actor_id__in=people) | Q(actor__isnull=True, username__in=names))
 

@@ -17,6 +17,7 @@ from jinguo.accounts.scoping import has_perm_at, scope_paths
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, scoped_models
+from jinguo.core.tree import under
 
 from .models import Unit, UnitKind, validate_division_code
 
@@ -120,7 +121,7 @@ def do_move_unit(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     unit.refresh_from_db()
     new_path = unit.path
     for model in scoped_models():
-        model._default_manager.filter(unit_path__startswith=old_path).update(
+        model._default_manager.filter(under("unit_path", old_path)).update(
             unit_path=Concat(Value(new_path), Substr(F("unit_path"), len(old_path) + 1))
         )
     record(
@@ -147,7 +148,7 @@ def do_close_unit(*, actor: Any, unit: Unit, reason: str) -> Unit:
         raise ActionError("请填写撤销原因", field="reason")
     if any(scope == unit.path for scope in _actor_roots(actor)):
         raise ActionError("不能撤销您本人所在的单位")
-    if Unit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth, is_closed=False).exists():
+    if Unit.objects.filter(under("path", unit.path), depth__gt=unit.depth, is_closed=False).exists():
         raise ActionError("该单位还有未撤销的下级单位,请先撤销或迁移下级单位")
     from jinguo.accounts.models import Membership
 

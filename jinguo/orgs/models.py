@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Count, Q
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from jinguo.core.tree import under, under_any
+
 
 class UnitKind(models.TextChoices):
     CITY = "city", "市"
@@ -110,13 +112,10 @@ class UnitQuerySet(MP_NodeQuerySet):
         paths = scope_paths(user, perm=perm)
         if not paths:
             return self.none()
-        cond = Q()
-        for p in paths:
-            cond |= Q(path__startswith=p)
-        return self.filter(cond)
+        return self.filter(under_any("path", paths))
 
     def subtree(self, unit: Unit, *, include_self: bool = True) -> UnitQuerySet:
-        qs = self.filter(path__startswith=unit.path)
+        qs = self.filter(under("path", unit.path))
         return qs if include_self else qs.exclude(pk=unit.pk)
 
     def search(self, term: str) -> UnitQuerySet:
@@ -214,7 +213,7 @@ class Coverage:
 def coverage_of(unit: Unit) -> Coverage:
     """Counts of the open units below `unit`, per kind, with and without a federation."""
     rows = (
-        Unit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth, is_closed=False)
+        Unit.objects.filter(under("path", unit.path), depth__gt=unit.depth, is_closed=False)
         .order_by()
         .values("kind")
         .annotate(total=Count("id"), established=Count("id", filter=Q(federation_established=True)))

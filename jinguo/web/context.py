@@ -44,6 +44,8 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if request.headers.get("HX-Request") == "true":
+        return {}  # a partial: no layout to fill
     from jinguo.accounts.otp import needs_second_factor
 
     if needs_second_factor(user) and not user.is_verified():

@@ -119,3 +119,12 @@ def test_admin_without_second_factor_gets_an_htmx_redirect_to_the_code_page(peop
     )
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/accounts/otp/?next=%2Funits%2F"
+
+
+def test_a_request_within_a_minute_of_the_last_touch_writes_no_session(people, login, django_assert_num_queries):
+    client = login(people.street_cadre)
+    client.get("/")  # touches last_seen
+    before = client.session["last_seen"]
+    with django_assert_num_queries(6):  # reads only: session, user, memberships, OTP, breadcrumb, coverage
+        client.get("/")
+    assert client.session["last_seen"] == before

@@ -119,7 +119,7 @@ def test_children_partial_query_count_does_not_grow_with_the_number_of_children(
     assert len(nodes(response)) == count
 
 
-CHILDREN_QUERIES = 10  # session, user, memberships, OTP device, unit, children, breadcrumb, session save (3)
+CHILDREN_QUERIES = 7  # session, user, memberships, OTP device, unit, breadcrumb, children (no session write)
 
 
 # --- /units/search/ --------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_search_query_count_does_not_grow_with_the_number_of_results(
     assert len(search_hits(response)) == count
 
 
-SEARCH_QUERIES = 10  # session, user, memberships, OTP device, units, trail names, breadcrumb, session save (3)
+SEARCH_QUERIES = 7  # session, user, memberships, OTP device, units, trail names, breadcrumb (no session write)
 
 
 def test_nested_memberships_show_one_root_in_the_tree(people, tree, login):
@@ -224,3 +224,11 @@ def test_a_clash_with_a_code_outside_her_view_does_not_name_the_unit(people, tre
     )
     assert "区划代码 339901002000 已被其他单位使用" in response.content.decode()
     assert "西街道" not in response.content.decode()
+
+
+def test_an_htmx_expansion_skips_the_layout_queries(people, tree, login, django_assert_num_queries):
+    client = login(people.street_cadre)
+    client.get("/")
+    with django_assert_num_queries(6):  # session, user, memberships, OTP device, unit, children
+        response = client.get(f"/units/{tree.east.pk}/children/", headers={"HX-Request": "true"})
+    assert response.status_code == 200

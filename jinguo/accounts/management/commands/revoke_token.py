@@ -13,9 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
-        parser.add_argument(
-            "--prefix", default="", help="the token's first characters (see the audit log)"
-        )
+        parser.add_argument("--prefix", default="", help="the token's first characters (see the audit log)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
