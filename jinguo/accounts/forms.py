@@ -46,26 +46,7 @@ def _styled(form: forms.Form) -> None:
             f.widget.attrs.setdefault("class", "form-control")
 
 
-class UserCreateForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
-    full_name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    password = forms.CharField(
-        label="初始密码",
-        widget=forms.PasswordInput(render_value=True),
-        help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类",
-    )
-    unit = forms.TypedChoiceField(label="所属单位", coerce=int)
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
-    can_manage_users = forms.BooleanField(label="可管理本级及下级用户", required=False)
-
-    def __init__(self, *args: Any, units: list[Any], roles: list[str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
-        if roles is not None:
-            # Only the roles she may give are offered; any other posted role is refused by the action.
-            self.fields["role"].widget.choices = [(r, Role(r).label) for r in roles]
-        _styled(self)
+PASSWORD_RULES_TEXT = "至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
 
 
 class GrantForm(forms.Form):
@@ -82,11 +63,19 @@ class GrantForm(forms.Form):
         _styled(self)
 
 
+class UserCreateForm(GrantForm):
+    username = forms.CharField(label="用户名", max_length=150)
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=True), help_text=PASSWORD_RULES_TEXT)
+    unit = forms.TypedChoiceField(label="所属单位", coerce=int)
+
+    field_order = ["username", "full_name", "phone", "password", "unit", "role", "can_manage_users"]
+
+
 class OwnPasswordForm(forms.Form):
     old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
-    password = forms.CharField(
-        label="新密码", widget=forms.PasswordInput, help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
-    )
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=PASSWORD_RULES_TEXT)
     password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -101,9 +90,7 @@ class OwnPasswordForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(
-        label="新密码", widget=forms.PasswordInput, help_text="至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
-    )
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=PASSWORD_RULES_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
