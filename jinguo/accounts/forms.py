@@ -46,7 +46,7 @@ def _styled(form: forms.Form) -> None:
             f.widget.attrs.setdefault("class", "form-control")
 
 
-PASSWORD_RULES_TEXT = "至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
+RULES_TEXT = "至少8位,包含大写字母、小写字母、数字、符号中的至少3类"
 
 
 class GrantForm(forms.Form):
@@ -67,7 +67,7 @@ class UserCreateForm(GrantForm):
     username = forms.CharField(label="用户名", max_length=150)
     full_name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=True), help_text=PASSWORD_RULES_TEXT)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=True), help_text=RULES_TEXT)
     unit = forms.TypedChoiceField(label="所属单位", coerce=int)
 
     field_order = ["username", "full_name", "phone", "password", "unit", "role", "can_manage_users"]
@@ -75,7 +75,7 @@ class UserCreateForm(GrantForm):
 
 class OwnPasswordForm(forms.Form):
     old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
-    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=PASSWORD_RULES_TEXT)
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=RULES_TEXT)
     password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -90,7 +90,7 @@ class OwnPasswordForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=PASSWORD_RULES_TEXT)
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=RULES_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
