@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "jinguo.core",
     "jinguo.orgs",
     "jinguo.accounts",
+    "jinguo.people",
     "jinguo.web",
 ]
 

@@ -1,0 +1,268 @@
+"""The registry of people and households (DOMAIN.md §7-8): one person, one record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from jinguo.core.crypto import EncryptedTextField, blind_index
+from jinguo.core.models import ScopedModel, ScopedQuerySet
+
+from . import pinyin
+
+ID_PURPOSE = "person.id_number"
+PHONE_PURPOSE = "person.phone"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "女"
+    MALE = "M", "男"
+
+
+class Education(models.TextChoices):
+    NONE = "none", "未上学"
+    PRIMARY = "primary", "小学"
+    JUNIOR = "junior", "初中"
+    SENIOR = "senior", "高中/中专"
+    COLLEGE = "college", "大专"
+    BACHELOR = "bachelor", "本科"
+    POSTGRAD = "postgrad", "研究生"
+
+
+class Employment(models.TextChoices):
+    EMPLOYED = "employed", "在业"
+    FARMING = "farming", "务农"
+    SELF = "self", "个体经营"
+    UNEMPLOYED = "unemployed", "失业/下岗"
+    RETIRED = "retired", "退休"
+    STUDENT = "student", "在校学生"
+    PRESCHOOL = "preschool", "学龄前"
+    OTHER = "other", "其他"
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    PARENT = "parent", "父母"
+    GRANDCHILD = "grandchild", "孙子女"
+    GRANDPARENT = "grandparent", "祖父母/外祖父母"
+    SIBLING = "sibling", "兄弟姐妹"
+    OTHER = "other", "其他"
+
+
+class GuardianRelation(models.TextChoices):
+    MOTHER = "mother", "母亲"
+    FATHER = "father", "父亲"
+    GRANDPARENT = "grandparent", "祖父母/外祖父母"
+    RELATIVE = "relative", "其他亲属"
+    OTHER = "other", "其他"
+
+
+CHILD_AGE = 18
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def available_to(self, unit: Any) -> CategoryQuerySet:
+        """The common dictionary plus the entries a unit above `unit` (or it) added."""
+        paths = unit.ancestor_paths() if unit is not None else []
+        return self.filter(Q(unit__isnull=True) | Q(unit__path__in=paths), is_active=True)
+
+
+class Category(models.Model):
+    """A category of the dictionary (留守儿童, 困难妇女 …); a district may add its own."""
+
+    code = models.SlugField("代码", max_length=40)
+    name = models.CharField("名称", max_length=40)
+    for_children = models.BooleanField("儿童类别", default=False)
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="增设单位"
+    )
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=100)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员类别"
+        verbose_name_plural = "人员类别"
+        ordering = ["sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="category_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def search(self, term: str) -> PersonQuerySet:
+        """Name (exact or prefix), pinyin initials, a whole ID number, the last 4 digits of the ID
+        plus a name ('1234 张'), or a phone number."""
+        from jinguo.core.excel import normalise
+
+        term = str(normalise(term)).strip()
+        if not term:
+            return self
+        parts = term.split()
+        if len(parts) == 2 and any(p.isdigit() or p[:-1].isdigit() for p in parts):
+            digits, name = (parts[0], parts[1]) if parts[0][:-1].isdigit() else (parts[1], parts[0])
+            if len(digits) == 4:
+                return self.filter(id_last4=digits.upper(), name__startswith=name)
+        compact = term.replace(" ", "")
+        if len(compact) in (15, 18) and compact[:-1].isdigit():
+            return self.filter(id_hash=blind_index(compact, purpose=ID_PURPOSE))
+        if compact.isdigit() and len(compact) >= 7:
+            return self.filter(phone_hash=blind_index(compact, purpose=PHONE_PURPOSE))
+        if compact.isascii() and compact.isalpha():
+            return self.filter(name_initials__startswith=compact.lower())
+        return self.filter(name__startswith=compact)
+
+    def in_category(self, code: str) -> PersonQuerySet:
+        return self.filter(categories__category__code=code, categories__ended_on__isnull=True).distinct()
+
+    def aged(self, low: int | None, high: int | None, *, today: dt.date | None = None) -> PersonQuerySet:
+        """Age in whole years between low and high (inclusive); None leaves that side open."""
+        today = today or timezone.localdate()
+        qs = self
+        if low is not None:
+            qs = qs.filter(birth_date__lte=_years_before(today, low))
+        if high is not None:
+            qs = qs.filter(birth_date__gt=_years_before(today, high + 1))
+        return qs
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class Person(ScopedModel):
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField("拼音", max_length=200, editable=False, blank=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
+    id_number = EncryptedTextField("身份证号", null=True, blank=True)
+    id_hash = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    id_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    phone = EncryptedTextField("联系电话", blank=True, default="")
+    phone_hash = models.CharField(max_length=40, null=True, blank=True, db_index=True, editable=False)
+    address = EncryptedTextField("住址", blank=True, default="")
+    ethnicity = models.CharField("民族", max_length=20, blank=True, default="汉族")
+    education = models.CharField("文化程度", max_length=20, choices=Education.choices, blank=True)
+    employment = models.CharField("就业状况", max_length=20, choices=Employment.choices, blank=True)
+    notes = EncryptedTextField("备注", blank=True, default="")
+    # children
+    guardian = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="wards", verbose_name="监护人"
+    )
+    guardian_relation = models.CharField("与监护人关系", max_length=20, choices=GuardianRelation.choices, blank=True)
+    guardian_phone = EncryptedTextField("监护人电话", blank=True, default="")
+    school = models.CharField("学校", max_length=100, blank=True)
+    grade = models.CharField("年级", max_length=20, blank=True)
+    dropped_out = models.BooleanField("已辍学", default=False)
+    residence_years = models.PositiveSmallIntegerField("居住年限", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        indexes = [
+            models.Index(fields=["unit_path", "name"]),
+            models.Index(fields=["name", "birth_date", "unit"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = self.name.strip()
+        self.name_initials = pinyin.initials(self.name)
+        self.name_pinyin = pinyin.full(self.name)
+        self.id_hash = blind_index(self.id_number, purpose=ID_PURPOSE)
+        self.id_last4 = (self.id_number or "")[-4:].upper()
+        self.phone_hash = blind_index(self.phone, purpose=PHONE_PURPOSE)
+        super().save(*args, **kwargs)
+
+    def age(self, today: dt.date | None = None) -> int | None:
+        if self.birth_date is None:
+            return None
+        today = today or timezone.localdate()
+        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
+        return today.year - self.birth_date.year - int(before_birthday)
+
+    @property
+    def is_child(self) -> bool:
+        age = self.age()
+        return age is not None and age < CHILD_AGE
+
+
+class PersonCategory(models.Model):
+    """A person's place in a category, with its history: set on a date by someone, left later."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name="类别")
+    set_on = models.DateField("认定日期")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    ended_on = models.DateField("退出日期", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField("退出原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "人员类别记录"
+        verbose_name_plural = "人员类别记录"
+        ordering = ["-set_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "category"], condition=Q(ended_on__isnull=True), name="one_open_category_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.category}"
+
+
+class Household(ScopedModel):
+    address = EncryptedTextField("住址", blank=True, default="")
+    head = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="户主"
+    )
+    notes = models.TextField("备注", blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "家庭"
+        verbose_name_plural = "家庭"
+
+    def __str__(self) -> str:
+        return f"{self.head.name}家" if self.head else f"家庭 #{self.pk}"
+
+
+class HouseholdMember(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="households")
+    relation = models.CharField("与户主关系", max_length=20, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = "家庭成员"
+        constraints = [models.UniqueConstraint(fields=["household", "person"], name="one_membership_per_household")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_relation_display()})"
