@@ -174,7 +174,7 @@ class Person(ScopedModel):
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = PersonQuerySet.as_manager()
+    objects = PersonQuerySet.as_manager()  # type: ignore[misc]  # a subclass of the scoped queryset
 
     class Meta:
         verbose_name = "人员"
@@ -243,8 +243,6 @@ class Household(ScopedModel):
     )
     notes = models.TextField("备注", blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "家庭"
