@@ -1,0 +1,300 @@
+"""Every write on persons, categories and households. Keyword-only, atomic, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jinguo.accounts.permissions import Perm
+from jinguo.accounts.scoping import has_perm_at, scope_paths
+from jinguo.core.audit import record
+from jinguo.core.crypto import blind_index
+from jinguo.core.errors import ActionError
+from jinguo.core.models import AuditEvent
+
+from .models import (
+    ID_PURPOSE,
+    Category,
+    Gender,
+    Household,
+    HouseholdMember,
+    Person,
+    PersonCategory,
+)
+from .validators import birth_date_of, clean_id_number, clean_phone, gender_of
+
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "ethnicity",
+    "education",
+    "employment",
+    "notes",
+    "guardian",
+    "guardian_relation",
+    "guardian_phone",
+    "school",
+    "grade",
+    "dropped_out",
+    "residence_years",
+)
+SENSITIVE_FIELDS = {
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "address": "住址",
+    "notes": "备注",
+    "guardian_phone": "监护人电话",
+}
+
+
+class DuplicatePerson(ActionError):
+    """The ID number is registered already; `existing` is that person when the user may see her."""
+
+    def __init__(self, message: str, existing: Person | None) -> None:
+        super().__init__(message, field="id_number")
+        self.existing = existing
+
+
+def _require(actor: Any, unit: Any, perm: Perm = Perm.EDIT_RECORDS) -> None:
+    if unit is None or not has_perm_at(actor, perm, unit):
+        raise ActionError("您无权在该单位登记或修改人员", field="unit")
+
+
+def _visible(actor: Any, person: Person) -> bool:
+    return any(person.unit_path.startswith(p) for p in scope_paths(actor, perm=Perm.VIEW_RECORDS))
+
+
+def _clean(actor: Any, data: dict[str, Any], *, current: Person | None = None) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+    if "name" in out:
+        out["name"] = (out["name"] or "").strip()
+        if not out["name"]:
+            raise ActionError("请填写姓名", field="name")
+        if len(out["name"]) > 50:
+            raise ActionError("姓名不能超过50个字", field="name")
+    for key in ("phone", "guardian_phone"):
+        if key in out:
+            try:
+                out[key] = clean_phone(out[key])
+            except ActionError as exc:
+                raise ActionError(exc.message, field=key) from exc
+    for key in ("address", "notes", "ethnicity", "school", "grade", "education", "employment", "guardian_relation"):
+        if key in out and out[key] is None:
+            out[key] = ""
+    if "id_number" in out:
+        out["id_number"] = clean_id_number(out["id_number"])
+    id_number = out.get("id_number", current.id_number if current else None)
+    if id_number:
+        born, gender = birth_date_of(id_number), gender_of(id_number)
+        typed_birth = out.get("birth_date")
+        if typed_birth and typed_birth != born:
+            raise ActionError(
+                f"出生日期与身份证号不一致:身份证号显示出生于{born.year}年{born.month}月{born.day}日",
+                field="birth_date",
+            )
+        typed_gender = out.get("gender")
+        if typed_gender and typed_gender != gender:
+            raise ActionError(f"性别与身份证号不一致:身份证号显示为{Gender(gender).label}性", field="gender")
+        out["birth_date"], out["gender"] = born, gender
+        if "id_number" in out:
+            _refuse_duplicate(actor, id_number, current)
+    if not out.get("gender", current.gender if current else ""):
+        raise ActionError("请选择性别", field="gender")
+    if out.get("gender") and out["gender"] not in Gender.values:
+        raise ActionError("性别应为“男”或“女”", field="gender")
+    typed = out.get("birth_date")
+    if isinstance(typed, dt.date) and typed > timezone.localdate():
+        raise ActionError("出生日期不能晚于今天", field="birth_date")
+    guardian = out.get("guardian")
+    if guardian is not None and current is not None and guardian.pk == current.pk:
+        raise ActionError("监护人不能是本人", field="guardian")
+    return out
+
+
+def _refuse_duplicate(actor: Any, id_number: str, current: Person | None) -> None:
+    existing = Person.objects.filter(id_hash=blind_index(id_number, purpose=ID_PURPOSE))
+    if current is not None:
+        existing = existing.exclude(pk=current.pk)
+    other = existing.first()
+    if other is None:
+        return
+    if _visible(actor, other):
+        raise DuplicatePerson(f"该身份证号已登记:{other.name}({other.unit.name}),一人只建一份档案", other)
+    raise DuplicatePerson("该身份证号已在其他单位登记,一人只建一份档案。请联系上级单位核实", None)
+
+
+@transaction.atomic
+def do_create_person(*, actor: Any, unit: Any, categories: list[str] | None = None, **fields: Any) -> Person:
+    _require(actor, unit)
+    data = _clean(actor, fields)
+    person = Person(unit=unit, created_by=actor if getattr(actor, "pk", None) else None, **data)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # two registrations of one ID number at the same moment
+        raise ActionError("该身份证号已登记,一人只建一份档案", field="id_number") from exc
+    for code in categories or []:
+        do_set_category(actor=actor, person=person, code=code)
+    return person
+
+
+@transaction.atomic
+def do_update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
+    _require(actor, person.unit)
+    if "unit" in fields:
+        unit = fields.pop("unit")
+        _require(actor, unit)
+        person.unit = unit
+    data = _clean(actor, fields, current=person)
+    for key, value in data.items():
+        setattr(person, key, value)
+    person.save()
+    return person
+
+
+def _category(actor: Any, person: Person, code: str) -> Category:
+    category = Category.objects.available_to(person.unit).filter(code=code).first()
+    if category is None:
+        raise ActionError(f"人员类别“{code}”不存在", field="categories")
+    return category
+
+
+@transaction.atomic
+def do_set_category(*, actor: Any, person: Person, code: str, set_on: dt.date | None = None) -> PersonCategory:
+    _require(actor, person.unit)
+    category = _category(actor, person, code)
+    current = PersonCategory.objects.filter(person=person, category=category, ended_on__isnull=True).first()
+    if current is not None:
+        return current
+    return PersonCategory.objects.create(
+        person=person, category=category, set_on=set_on or timezone.localdate(), set_by=actor
+    )
+
+
+@transaction.atomic
+def do_end_category(*, actor: Any, person: Person, code: str, reason: str, ended_on: dt.date | None = None) -> None:
+    _require(actor, person.unit)
+    if not reason.strip():
+        raise ActionError("请填写退出原因", field="reason")
+    row = PersonCategory.objects.filter(person=person, category__code=code, ended_on__isnull=True).first()
+    if row is None:
+        raise ActionError("该人员不在这个类别中", field="categories")
+    row.ended_on = ended_on or timezone.localdate()
+    if row.ended_on < row.set_on:
+        raise ActionError("退出日期不能早于认定日期", field="ended_on")
+    row.ended_by = actor
+    row.end_reason = reason.strip()
+    row.save()
+
+
+def similar_persons(person: Person) -> list[Person]:
+    """Records without an ID number that look like `person`: same name, birth date and unit."""
+    if person.birth_date is None:
+        return []
+    return list(
+        Person.objects.filter(name=person.name, birth_date=person.birth_date, unit=person.unit)
+        .exclude(pk=person.pk)
+        .filter(id_hash__isnull=True)
+    )
+
+
+@transaction.atomic
+def do_merge_persons(*, actor: Any, keep: Person, merge: Person) -> Person:
+    """Fold `merge` into `keep`: every link to `merge` now points to `keep`, blank fields of `keep`
+    take the values of `merge`, then `merge` is deleted. Audited with both ids."""
+    if keep.pk == merge.pk:
+        raise ActionError("不能把一条记录合并到它自己")
+    _require(actor, keep.unit)
+    _require(actor, merge.unit)
+    if keep.id_hash and merge.id_hash and keep.id_hash != merge.id_hash:
+        raise ActionError("两条记录的身份证号不同,不是同一人,不能合并")
+    moved: dict[str, int] = {}
+    for rel in Person._meta.related_objects:
+        if not (rel.one_to_many or rel.one_to_one) or (rel.related_model is Person and rel.field.name != "guardian"):
+            continue
+        model, field = rel.related_model, rel.field.name
+        if model is PersonCategory:
+            open_codes = set(
+                PersonCategory.objects.filter(person=keep, ended_on__isnull=True).values_list("category_id", flat=True)
+            )
+            dup = PersonCategory.objects.filter(person=merge, ended_on__isnull=True, category_id__in=open_codes)
+            dup.update(ended_on=timezone.localdate(), end_reason="合并重复记录")
+        if model is HouseholdMember:
+            keep_households = HouseholdMember.objects.filter(person=keep).values_list("household_id", flat=True)
+            HouseholdMember.objects.filter(person=merge, household_id__in=list(keep_households)).delete()
+        count = model._default_manager.filter(**{field: merge}).update(**{field: keep})
+        if count:
+            moved[f"{model._meta.model_name}.{field}"] = count
+    for name in PERSON_FIELDS:
+        if name in ("name", "gender"):
+            continue
+        if getattr(keep, name) in (None, "", False) and getattr(merge, name) not in (None, "", False):
+            setattr(keep, name, getattr(merge, name))
+    merged_id, merged_repr = merge.pk, str(merge)
+    id_number = merge.id_number
+    merge.delete()
+    if not keep.id_number and id_number:
+        keep.id_number = id_number
+    keep.save()
+    record(
+        AuditEvent.UPDATE,
+        user=actor,
+        obj=keep,
+        detail={"action": "merge", "merged_id": merged_id, "merged": merged_repr, "moved": moved},
+    )
+    return keep
+
+
+def reveal(*, actor: Any, person: Person, field: str) -> str:
+    """The whole value of a sensitive field, for a user with REVEAL at the person's unit; every
+    reveal writes an access row to the audit log."""
+    if field not in SENSITIVE_FIELDS:
+        raise ActionError("该字段不能查看")
+    if not has_perm_at(actor, Perm.REVEAL, person.unit):
+        raise ActionError("您无权查看完整信息")
+    record(AuditEvent.ACCESS, user=actor, obj=person, detail={"field": field})
+    return str(getattr(person, field) or "")
+
+
+# --- households -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_household(
+    *, actor: Any, unit: Any, head: Person, address: str = "", members: list[tuple[Person, str]] | None = None
+) -> Household:
+    _require(actor, unit)
+    household = Household.objects.create(unit=unit, head=head, address=(address or "").strip())
+    HouseholdMember.objects.create(household=household, person=head, relation="head")
+    for person, relation in members or []:
+        do_add_member(actor=actor, household=household, person=person, relation=relation)
+    return household
+
+
+@transaction.atomic
+def do_add_member(*, actor: Any, household: Household, person: Person, relation: str) -> HouseholdMember:
+    _require(actor, household.unit)
+    from .models import Relation
+
+    if relation not in Relation.values:
+        raise ActionError("与户主关系无效", field="relation")
+    if relation == Relation.HEAD and household.head_id and household.head_id != person.pk:
+        raise ActionError("一个家庭只能有一位户主", field="relation")
+    if HouseholdMember.objects.filter(household=household, person=person).exists():
+        raise ActionError(f"{person.name}已是该家庭成员", field="person")
+    return HouseholdMember.objects.create(household=household, person=person, relation=relation)
+
+
+@transaction.atomic
+def do_remove_member(*, actor: Any, member: HouseholdMember) -> None:
+    _require(actor, member.household.unit)
+    if member.household.head_id == member.person_id:
+        raise ActionError("不能移除户主,请先更换户主")
+    member.delete()
