@@ -9,7 +9,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from jinguo.accounts.api import router as accounts_router
 from jinguo.accounts.api_auth import SessionAuth, TokenAuth
 from jinguo.core.errors import NOT_FOUND_MESSAGE, ActionError
+from jinguo.core.ledger.api import router as ledgers_router
 from jinguo.orgs.api import router as orgs_router
+from jinguo.people.api import router as people_router
 
 api = NinjaAPI(
     title="巾帼通 API",
@@ -70,4 +72,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 api.add_router("/units/", orgs_router)
+api.add_router("/persons/", people_router)
+api.add_router("/ledgers/", ledgers_router)
 api.add_router("/", accounts_router)

@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/", include("jinguo.accounts.urls")),
     path("units/", include("jinguo.orgs.urls")),
     path("audit/", include("jinguo.core.urls")),
+    path("people/", include("jinguo.people.urls")),
+    path("ledgers/", include("jinguo.core.ledger.urls")),
     path("api/", api.urls),
 ]
