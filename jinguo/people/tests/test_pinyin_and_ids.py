@@ -38,6 +38,9 @@ def test_fictitious_ids_pass_every_check_and_carry_the_birth_date_and_gender():
             assert number[14:17] in {"996", "997", "998", "999"}  # reserved for centenarians
 
 
+NUMERIC_ID = "身份证号被 Excel 存成了数字(科学计数法),末几位已经丢失。请把该列设为“文本”格式后重新填写完整号码"
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
