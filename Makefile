@@ -9,7 +9,7 @@ PORT    ?= 8000
 .PHONY: run test test-browser install assets migrate demo lint check bench clean
 
 run: install assets migrate demo
-	@DEBUG=1 $(BIN)/python manage.py demo_logins
+	@DEBUG=1 $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install assets
