@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
@@ -38,6 +39,7 @@ PERSON_FIELDS = (
     "employment",
     "notes",
     "guardian",
+    "guardian_name",
     "guardian_relation",
     "guardian_phone",
     "school",
@@ -85,7 +87,17 @@ def _clean(actor: Any, data: dict[str, Any], *, current: Person | None = None) -
                 out[key] = clean_phone(out[key])
             except ActionError as exc:
                 raise ActionError(exc.message, field=key) from exc
-    for key in ("address", "notes", "ethnicity", "school", "grade", "education", "employment", "guardian_relation"):
+    for key in (
+        "address",
+        "notes",
+        "ethnicity",
+        "school",
+        "grade",
+        "education",
+        "employment",
+        "guardian_name",
+        "guardian_relation",
+    ):
         if key in out and out[key] is None:
             out[key] = ""
     if "id_number" in out:
@@ -216,7 +228,9 @@ def do_merge_persons(*, actor: Any, keep: Person, merge: Person) -> Person:
     if keep.id_hash and merge.id_hash and keep.id_hash != merge.id_hash:
         raise ActionError("两条记录的身份证号不同,不是同一人,不能合并")
     moved: dict[str, int] = {}
-    for rel in Person._meta.related_objects:
+    # include_hidden: links without a reverse name (related_name="+", e.g. Household.head) count too
+    reverse = [f for f in Person._meta.get_fields(include_hidden=True) if isinstance(f, ForeignObjectRel)]
+    for rel in reverse:
         if not (rel.one_to_many or rel.one_to_one) or (rel.related_model is Person and rel.field.name != "guardian"):
             continue
         model, field = rel.related_model, rel.field.name

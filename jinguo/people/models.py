@@ -162,6 +162,8 @@ class Person(ScopedModel):
     guardian = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="wards", verbose_name="监护人"
     )
+    # A guardian who is not registered herself (the name as a ledger gives it); `guardian` wins when set.
+    guardian_name = models.CharField("监护人姓名", max_length=50, blank=True, default="")
     guardian_relation = models.CharField("与监护人关系", max_length=20, choices=GuardianRelation.choices, blank=True)
     guardian_phone = EncryptedTextField("监护人电话", blank=True, default="")
     school = models.CharField("学校", max_length=100, blank=True)

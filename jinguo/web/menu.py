@@ -19,6 +19,7 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("工作台", "web:home", None, "home"),
     MenuItem("组织网络", "orgs:tree", Perm.VIEW_UNITS, "orgs"),
+    MenuItem("人员台账", "people:list", Perm.VIEW_RECORDS, "people"),
     MenuItem("用户管理", "accounts:user_list", Perm.MANAGE_USERS, "users"),
     MenuItem("安全管理", "accounts:security", Perm.MANAGE_SECURITY, "security"),
     MenuItem("审计日志", "core:audit", Perm.VIEW_AUDIT, "audit"),
