@@ -160,11 +160,12 @@ def do_create_person(*, actor: Any, unit: Any, categories: list[str] | None = No
 @transaction.atomic
 def do_update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     _require(actor, person.unit)
-    if "unit" in fields:
-        unit = fields.pop("unit")
+    unit = fields.pop("unit", None)
+    if unit is not None:
         _require(actor, unit)
-        person.unit = unit
     data = _clean(actor, fields, current=person)
+    if unit is not None:
+        person.unit = unit
     for key, value in data.items():
         setattr(person, key, value)
     person.save()
@@ -239,7 +240,7 @@ def do_merge_persons(*, actor: Any, keep: Person, merge: Person) -> Person:
                 PersonCategory.objects.filter(person=keep, ended_on__isnull=True).values_list("category_id", flat=True)
             )
             dup = PersonCategory.objects.filter(person=merge, ended_on__isnull=True, category_id__in=open_codes)
-            dup.update(ended_on=timezone.localdate(), end_reason="合并重复记录")
+            dup.update(ended_on=timezone.localdate(), ended_by=actor, end_reason="合并重复记录")
         if model is HouseholdMember:
             keep_households = HouseholdMember.objects.filter(person=keep).values_list("household_id", flat=True)
             HouseholdMember.objects.filter(person=merge, household_id__in=list(keep_households)).delete()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import phonenumbers
 from stdnum import exceptions as stdnum_exceptions
@@ -16,7 +17,7 @@ def clean_id_number(value: str | None) -> str | None:
     """The normalised 18-character ID number, or None for none; ActionError for a bad one."""
     if value is None:
         return None
-    text = str(value).strip().replace(" ", "").upper()
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
     if not text:
         return None
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", text):

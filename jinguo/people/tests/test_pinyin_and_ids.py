@@ -66,3 +66,7 @@ def test_phone_numbers_are_normalised_or_explained():
     with pytest.raises(ActionError) as exc:
         clean_phone("12345")
     assert exc.value.message == "电话号码无效:手机号应为11位,固定电话请带区号"
+
+
+def test_an_id_number_typed_in_full_width_digits_is_accepted():
+    assert clean_id_number("３３０１２２２０１５０５０１９９６４") == "330122201505019964"
