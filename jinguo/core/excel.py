@@ -22,6 +22,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .errors import ActionError
@@ -46,11 +47,16 @@ def _limit() -> int:
     return int(getattr(settings, "UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 
+def check_size(size: int) -> None:
+    """Refuse a file over the limit (settings.UPLOAD_MAX_BYTES) before it is even read."""
+    limit = _limit()
+    if size > limit:
+        raise ActionError(f"文件过大({_size(size, exact=True)}),上限为 {_size(limit)}")
+
+
 def check_upload(name: str, data: bytes) -> str:
     """Refuse a file before reading it; returns its kind: 'xlsx', 'xls' or 'csv'."""
-    limit = _limit()
-    if len(data) > limit:
-        raise ActionError(f"文件过大({_size(len(data), exact=True)}),上限为 {_size(limit)}")
+    check_size(len(data))
     if not data:
         raise ActionError("文件是空的")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -166,9 +172,24 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> bytes:
+def write_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str = "Sheet1",
+    text_columns: Sequence[int] = (),
+    widths: Sequence[int] = (),
+) -> bytes:
+    """Rows to .xlsx (write-only, streamed). `text_columns` (0-based) are formatted as text, so
+    that what is typed there later stays text (an ID number Excel would round); `widths` in
+    characters."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
+    as_text = set(text_columns)
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    for index in as_text:
+        sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
     bold = Font(bold=True)
     header_cells = []
     for h in headers:
@@ -178,12 +199,16 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: 
     sheet.append(header_cells)
     for row in rows:
         out = []
-        for value in row:
+        for index, value in enumerate(row):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 value = timezone.localtime(value).replace(tzinfo=None)
             cell = WriteOnlyCell(sheet, value=neutralise(value))
             if isinstance(value, str):
                 cell.data_type = "s"
+            if index in as_text:
+                cell.number_format = "@"
+            elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd"
             out.append(cell)
         sheet.append(out)
     buf = io.BytesIO()

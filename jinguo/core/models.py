@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .context import current_request_info
+from .crypto import EncryptedTextField
 from .tree import under_any
 
 
@@ -158,3 +159,91 @@ def scoped_models() -> list[type[ScopedModel]]:
     from django.apps import apps
 
     return [m for m in apps.get_models() if issubclass(m, ScopedModel)]
+
+
+class ImportJob(models.Model):
+    """One ledger import: the uploaded file (encrypted: it holds ID numbers), the dry run's counts
+    and refused rows, and the commit's status and progress. Visible to its creator only."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "待确认"
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        COMMITTED = "committed", "已导入"
+        FAILED = "failed", "导入失败"
+        CANCELLED = "cancelled", "已取消"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="导入人")
+    register = models.CharField("台账", max_length=40)
+    file_name = models.CharField("文件名", max_length=200)
+    file_size = models.PositiveIntegerField("文件大小", default=0)
+    # Fernet token of the file's bytes; emptied once the import is committed or cancelled.
+    file_data = models.BinaryField(null=True, blank=True, editable=False)
+    options = models.JSONField("选项", default=dict, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEW, db_index=True)
+    total_count = models.PositiveIntegerField("总行数", default=0)
+    new_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("无变化", default=0)
+    refused_count = models.PositiveIntegerField("拒绝", default=0)
+    progress_done = models.PositiveIntegerField("已写入行数", default=0)
+    progress_total = models.PositiveIntegerField("待写入行数", default=0)
+    # JSON: the header as the file names it, the refused rows with their cells and reasons, the
+    # rows to be updated; encrypted, for the cells are the file's own.
+    detail = EncryptedTextField("明细", blank=True, default="")
+    plan_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    message = models.TextField("说明", blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台账导入"
+        verbose_name_plural = "台账导入"
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": self.total_count,
+            "new": self.new_count,
+            "updated": self.updated_count,
+            "unchanged": self.unchanged_count,
+            "refused": self.refused_count,
+        }
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.COMMITTED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_stale(self) -> bool:
+        """Queued or running with no sign of life for a long time: the worker died (its
+        transaction was rolled back by the database, nothing was written)."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        limit = int(getattr(settings, "LEDGER_STALE_SECONDS", 30 * 60))
+        return self.is_active and (timezone.now() - self.updated_at).total_seconds() > limit
+
+    @property
+    def can_commit(self) -> bool:
+        has_work = bool(self.new_count or self.updated_count)
+        return has_work and (self.status in (self.Status.PREVIEW, self.Status.FAILED) or self.is_stale)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in (self.Status.PREVIEW, self.Status.FAILED) or self.is_stale

@@ -1,0 +1,493 @@
+"""The import flow of every register: upload → dry run (an ImportJob with counts and every
+refused row) → commit on confirmation, as a background task, all rows or none.
+
+The dry run and the commit run the same analysis; the commit runs it again inside its
+transaction and refuses to go on if the outcome differs from the preview the cadre confirmed
+(someone changed the records in between). Each row is then written through the register's
+`write`, i.e. the app's actions, which check everything once more; any refusal rolls the whole
+import back and the job says which row stopped it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditlog.context import set_actor
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.utils import timezone
+
+from jinguo.accounts.scoping import scope_paths
+from jinguo.core import crypto
+from jinguo.core.audit import record
+from jinguo.core.errors import ActionError
+from jinguo.core.models import AuditEvent, AuditResult, ImportJob
+
+from .normalisers import CellError, Masked, is_blank, parse_cell, text
+from .reader import Header, Sheet, is_note, read_ledger
+from .registry import Register, get_register, header_key
+
+NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
+PREVIEW_UPDATES = 200
+CHANGED_SINCE_PREVIEW = (
+    "预览之后相关记录已有变化(例如他人刚修改或导入了同一批人员),为避免写错,本次导入未执行。请重新上传文件生成预览"
+)
+ROLLED_BACK = "导入已全部撤销,未写入任何数据"
+
+
+@dataclass
+class Row:
+    number: int  # the sheet's row number, as Excel shows it
+    cells: list[Any]  # the row as read, for the refused-rows sheet
+    values: dict[str, Any] = field(default_factory=dict)  # parsed, by column key (columns in the file)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, reason)
+    refs: dict[str, Any] = field(default_factory=dict)  # what the register resolved (unit, codes …)
+    target: Any = None  # the existing record this row is about
+    changes: dict[str, Any] = field(default_factory=dict)
+    status: str = NEW
+
+    def refuse(self, key: str, reason: str) -> None:
+        if (key, reason) not in self.errors:
+            self.errors.append((key, reason))
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportContext:
+    user: Any
+    register: Register
+    options: dict[str, Any]
+    header: Header
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def present(self, key: str) -> bool:
+        return key in self.header.columns
+
+    def label(self, key: str) -> str:
+        """The column as the file names it (the declared header when the file has no such column)."""
+        col = self.header.columns.get(key)
+        if col is not None and col < len(self.header.labels) and self.header.labels[col]:
+            return self.header.labels[col]
+        if not key:
+            return ""
+        return self.register.column(key).header
+
+
+@dataclass
+class Analysis:
+    ctx: ImportContext
+    sheet: Sheet
+    rows: list[Row]
+
+    def counts(self) -> dict[str, int]:
+        out = {"total": len(self.rows), NEW: 0, UPDATED: 0, UNCHANGED: 0, REFUSED: 0}
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+    def digest(self) -> str:
+        plan = [(r.number, r.status, getattr(r.target, "pk", None)) for r in self.rows]
+        return hashlib.sha256(json.dumps(plan).encode()).hexdigest()
+
+
+# --- the analysis ----------------------------------------------------------------------------------
+
+
+def _json_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def analyse(register: Register, user: Any, file_name: str, data: bytes, options: dict[str, Any]) -> Analysis:
+    sheet, header = read_ledger(file_name, data, register)
+    ctx = ImportContext(user=user, register=register, options=dict(options), header=header)
+    rows = _parse_rows(ctx, sheet, header)
+    if not rows:
+        raise ActionError("表格中没有数据行")
+    for row in rows:
+        register.check_row(ctx, row)  # every row: a cadre learns all that is wrong with it at once
+    register.prepare(ctx, [r for r in rows if r.ok])
+    _refuse_duplicates(register, rows)
+    for row in rows:
+        if row.ok and row.target is not None:
+            row.changes = register.changes(ctx, row)
+        elif row.ok:
+            for key, value in row.values.items():
+                if isinstance(value, Masked):  # a new record cannot be written from a masked value
+                    row.refuse(key, f"{register.column(key).header}是脱敏后的值,无法导入,请填写完整内容")
+        if not row.ok:
+            row.status = REFUSED
+        elif row.target is None:
+            row.status = NEW
+        else:
+            row.status = UPDATED if row.changes else UNCHANGED
+    return Analysis(ctx=ctx, sheet=sheet, rows=rows)
+
+
+def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
+    register = ctx.register
+    columns = [(register.column(key), col) for key, col in header.columns.items()]
+    first = columns[0][1]  # a header repeated on each printed page starts like the header
+    header_keys = {col: header_key(header.labels[col]) for _, col in columns}
+    rows: list[Row] = []
+    for index in range(header.index + 1, len(sheet.rows)):
+        cells = sheet.rows[index]
+        if all(is_blank(c) for c in cells) or is_note(cells):
+            continue
+        if _repeats_header(cells, first, header_keys):
+            continue
+        row = Row(number=index + 1, cells=[_json_cell(c) for c in cells])
+        for column, col in columns:
+            raw = cells[col] if col < len(cells) else None
+            try:
+                value = parse_cell(raw, column)
+            except CellError as exc:
+                row.refuse(column.key, exc.message)
+                continue
+            if value is None and column.required:
+                row.refuse(column.key, f"请填写{column.header}")
+            row.values[column.key] = value
+        rows.append(row)
+    for column in register.columns:
+        if column.required and column.key not in header.columns:  # pragma: no cover - the header needs them
+            raise ActionError(f"表格中缺少“{column.header}”列")
+    return rows
+
+
+def _repeats_header(cells: list[Any], first: int, header_keys: dict[int, str]) -> bool:
+    """A header repeated on each printed page: its first known column names that column, and
+    at least one more does too."""
+    if first >= len(cells) or not isinstance(cells[first], str) or header_key(cells[first]) != header_keys[first]:
+        return False
+    return sum(1 for col, key in header_keys.items() if col < len(cells) and header_key(text(cells[col])) == key) >= 2
+
+
+def _refuse_duplicates(register: Register, rows: Sequence[Row]) -> None:
+    """Two rows about the same record: both refused, with both row numbers."""
+    groups: dict[Hashable, list[Row]] = {}
+    keys: dict[Hashable, str] = {}
+    for row in rows:
+        ident = register.identity(row)
+        if ident is not None:
+            key_column, key = ident
+            groups.setdefault(key, []).append(row)
+            keys[key] = key_column
+    for key, group in groups.items():
+        if len(group) > 1:
+            numbers = "、".join(str(r.number) for r in group)
+            for r in group:
+                r.refuse(keys[key], register.duplicate_reason(keys[key], numbers))
+    by_target: dict[Any, list[Row]] = {}
+    for row in rows:
+        if row.ok and row.target is not None:
+            by_target.setdefault(row.target.pk, []).append(row)
+    for group in by_target.values():
+        if len(group) > 1:
+            numbers = "、".join(str(r.number) for r in group)
+            for r in group:
+                r.refuse("", f"与文件中其他行是同一条记录(第{numbers}行)")
+
+
+# --- what a job keeps -------------------------------------------------------------------------------
+
+
+def _detail(analysis: Analysis) -> dict[str, Any]:
+    ctx = analysis.ctx
+    width = max([len(ctx.header.labels), *(len(r.cells) for r in analysis.rows if r.status == REFUSED)], default=0)
+    labels = ctx.header.labels + [""] * (width - len(ctx.header.labels))
+    refused = [
+        {
+            "number": r.number,
+            "cells": r.cells + [""] * (width - len(r.cells)),
+            "name": text(r.values.get(_name_key(ctx)) or ""),
+            "errors": [[ctx.label(k), reason] for k, reason in r.errors],
+        }
+        for r in analysis.rows
+        if r.status == REFUSED
+    ]
+    updates = [
+        {
+            "number": r.number,
+            "name": text(r.values.get(_name_key(ctx)) or ""),
+            "columns": [ctx.label(k) for k in r.changes],
+        }
+        for r in analysis.rows
+        if r.status == UPDATED
+    ][:PREVIEW_UPDATES]
+    missing = [c.header for c in ctx.register.columns if c.key not in ctx.header.columns]
+    return {
+        "sheet": analysis.sheet.name,
+        "header_row": ctx.header.index + 1,
+        "headers": labels,
+        "ignored": ctx.header.ignored,
+        "missing": missing,
+        "refused": refused,
+        "updates": updates,
+    }
+
+
+def _name_key(ctx: ImportContext) -> str:
+    return ctx.register.columns[0].key
+
+
+def job_detail(job: ImportJob) -> dict[str, Any]:
+    return json.loads(job.detail) if job.detail else {}
+
+
+def job_file(job: ImportJob) -> bytes:
+    if not job.file_data:
+        raise ActionError("导入文件已不再保存,请重新上传")
+    return crypto.fernet().decrypt(bytes(job.file_data))
+
+
+def refused_rows(job: ImportJob) -> list[dict[str, Any]]:
+    """Every reason of every refused row: row number, column (as the file names it), reason."""
+    return [
+        {"row": r["number"], "column": column, "reason": reason}
+        for r in job_detail(job).get("refused", [])
+        for column, reason in r["errors"]
+    ]
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def can_import(user: Any, register: Register) -> bool:
+    return bool(scope_paths(user, perm=register.import_perm))
+
+
+def _check_options(user: Any, register: Register, options: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    unit_id = options.get("unit")
+    if unit_id not in (None, ""):
+        from jinguo.orgs.models import Unit
+
+        unit = (
+            Unit.objects.for_user(user, perm=register.import_perm).filter(pk=int(unit_id)).first()
+            if str(unit_id).isdigit()
+            else None
+        )
+        if unit is None or unit.is_closed:
+            raise ActionError("默认所属单位不存在或不在您的管理范围内", field="unit")
+        out["unit"] = unit.pk
+    return out
+
+
+@transaction.atomic
+def do_preview_import(
+    *, actor: Any, register: Register, file_name: str, data: bytes, options: dict[str, Any] | None = None
+) -> ImportJob:
+    """The dry run: read and check every row, write nothing but the job."""
+    if not can_import(actor, register):
+        raise ActionError("您无权导入该台账")
+    clean_options = _check_options(actor, register, options or {})
+    expire_previews()
+    analysis = analyse(register, actor, file_name, data, clean_options)
+    counts = analysis.counts()
+    return ImportJob.objects.create(
+        user=actor,
+        register=register.slug,
+        file_name=file_name[:200],
+        file_size=len(data),
+        file_data=crypto.fernet().encrypt(data),
+        options=clean_options,
+        total_count=counts["total"],
+        new_count=counts[NEW],
+        updated_count=counts[UPDATED],
+        unchanged_count=counts[UNCHANGED],
+        refused_count=counts[REFUSED],
+        detail=json.dumps(_detail(analysis), ensure_ascii=False),
+        plan_digest=analysis.digest(),
+    )
+
+
+def preview_days() -> int:
+    return int(getattr(settings, "LEDGER_PREVIEW_DAYS", 7))
+
+
+def expire_previews() -> int:
+    """Previews nobody confirmed within LEDGER_PREVIEW_DAYS are cancelled and their file dropped:
+    an uploaded ledger is not kept longer than it is needed."""
+    cutoff = timezone.now() - dt.timedelta(days=preview_days())
+    return ImportJob.objects.filter(
+        status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED], created_at__lt=cutoff
+    ).update(
+        status=ImportJob.Status.CANCELLED,
+        file_data=None,
+        message=f"超过{preview_days()}天未确认,已自动取消",
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def do_commit_import(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Queue the commit of a previewed import; the task starts once this transaction commits."""
+    from .tasks import commit_import
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.user_id != actor.pk:  # pragma: no cover - views fetch jobs through the owner's queryset
+        raise ActionError("只能提交自己上传的导入")
+    if not job.can_commit:
+        if job.status == ImportJob.Status.COMMITTED:
+            raise ActionError("该导入已完成,不能重复提交")
+        if job.is_active:
+            raise ActionError("该导入正在进行中")
+        if job.status == ImportJob.Status.CANCELLED:
+            raise ActionError("该导入已取消")
+        raise ActionError("没有可导入的行:所有行都无变化或被拒绝")
+    job.status = ImportJob.Status.QUEUED
+    job.message = ""
+    job.progress_done = 0
+    job.progress_total = job.new_count + job.updated_count
+    job.save(update_fields=["status", "message", "progress_done", "progress_total", "updated_at"])
+    job_id = job.pk
+
+    def enqueue() -> None:
+        result = commit_import.enqueue(job_id)
+        ImportJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+@transaction.atomic
+def do_cancel_import(*, actor: Any, job: ImportJob) -> ImportJob:
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.can_cancel:
+        raise ActionError("该导入已完成或正在进行,不能取消")
+    job.status = ImportJob.Status.CANCELLED
+    job.file_data = None
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "file_data", "finished_at", "updated_at"])
+    return job
+
+
+# --- the commit (run by the task) --------------------------------------------------------------------
+
+
+class Progress:
+    """Writes the rows done to the job row while the import's transaction is open, through a
+    connection of its own (autocommit) so that the page polling it sees the bar move. SQLite has
+    one writer at a time: there the bar goes from 0 to 100 when the transaction commits."""
+
+    def __init__(self, job_id: int, total: int) -> None:
+        self.job_id, self.total = job_id, total
+        self.step = max(1, total // 100)
+        self.last = time.monotonic()
+        self.side = None if connection.vendor == "sqlite" else connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, done: int) -> None:
+        if self.side is None or (done % self.step and time.monotonic() - self.last < 1.0):
+            return
+        self.last = time.monotonic()
+        table = self.side.ops.quote_name(ImportJob._meta.db_table)
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress_done = %s, updated_at = %s WHERE id = %s",  # noqa: S608 - names are ours
+                [done, timezone.now(), self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def run_commit(job_id: int) -> None:
+    """Write every row the preview promised, in one transaction, or nothing."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress_done=0, updated_at=timezone.now()
+    )
+    if not claimed:
+        return  # taken by another worker, or cancelled
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    register = get_register(job.register)
+    progress: Progress | None = None
+    try:
+        if register is None:  # pragma: no cover - a register removed from the code
+            raise ActionError("该台账已不存在")
+        with set_actor(job.user), transaction.atomic():
+            analysis = analyse(register, job.user, job.file_name, job_file(job), job.options)
+            if analysis.digest() != job.plan_digest:
+                raise ActionError(CHANGED_SINCE_PREVIEW)
+            todo = [r for r in analysis.rows if r.status in (NEW, UPDATED)]
+            progress = Progress(job.pk, len(todo))
+            for done, row in enumerate(todo, start=1):
+                try:
+                    register.write(analysis.ctx, row)
+                except ActionError as exc:
+                    raise ActionError(f"第{row.number}行:{exc.message}", field=exc.field) from exc
+                progress(done)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.COMMITTED,
+                progress_done=len(todo),
+                progress_total=len(todo),
+                finished_at=timezone.now(),
+                updated_at=timezone.now(),
+                file_data=None,
+            )
+            record(
+                AuditEvent.IMPORT,
+                user=job.user,
+                obj=job,
+                detail={"register": job.register, "file": job.file_name, **analysis.counts()},
+            )
+    except (ActionError, DatabaseError) as exc:
+        reason = exc.message if isinstance(exc, ActionError) else "数据库写入失败"
+        _fail(job, f"{reason}。{ROLLED_BACK}" if reason != CHANGED_SINCE_PREVIEW else reason)
+    except Exception:
+        _fail(job, f"导入时发生内部错误。{ROLLED_BACK},请联系管理员")
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        message=message,
+        progress_done=0,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    record(
+        AuditEvent.IMPORT,
+        user=job.user,
+        obj=job,
+        result=AuditResult.FAILURE,
+        detail={"register": job.register, "file": job.file_name, "message": message},
+    )
+
+
+# --- the refused rows, as a sheet to fix and import again ----------------------------------------------
+
+REASON_HEADER = "拒绝原因"
+ROW_HEADER = "原行号"
+
+
+def refused_sheet(job: ImportJob) -> tuple[list[str], list[list[Any]]]:
+    detail = job_detail(job)
+    headers = [*detail.get("headers", []), REASON_HEADER, ROW_HEADER]
+    rows = []
+    for r in detail.get("refused", []):
+        reason = ";".join(f"{column}:{why}" if column else why for column, why in r["errors"])
+        rows.append([*r["cells"], reason, r["number"]])
+    return headers, rows
