@@ -7,22 +7,27 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from jinguo.accounts.demo import build_demo_users
+from jinguo.accounts.models import User
 from jinguo.orgs.demo import build_demo_district
 from jinguo.orgs.models import Unit
+from jinguo.people.demo import build_demo_people, describe
 
 
 class Command(BaseCommand):
-    help = "Load the fictitious demo district 示范区 and its accounts (once; a second run changes nothing)."
+    help = "Load the fictitious demo district 示范区, its accounts and its people (once; a second run changes nothing)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic(), disable_auditlog():
             district, made = build_demo_district()
             users = build_demo_users(district)
+            people = build_demo_people(district, actor=User.objects.filter(username="qu_ganbu").first())
         if made or users:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已载入示范区:{Unit.objects.get_descendant_count(district) + 1} 个单位,{users} 个演示账户"
                 )
             )
-        else:
+        if people:
+            self.stdout.write(self.style.SUCCESS(f"已载入示范区演示人员 {people} 人:{describe(district)}"))
+        if not (made or users or people):
             self.stdout.write("示范区已存在,未做改动")
