@@ -28,6 +28,7 @@ from jinguo.core.crypto import blind_index
 from jinguo.orgs.models import Unit, UnitKind
 
 from . import pinyin
+from .categories import ensure_default_categories
 from .fake import capacity_per_day, make_id_number
 from .models import (
     ID_PURPOSE,
@@ -605,6 +606,7 @@ def write_plan(plan: Plan, *, actor: Any = None) -> None:
         for person, relation in [(f.head, Relation.HEAD), *f.members]
     ]
     _bulk(HouseholdMember, members)
+    ensure_default_categories()
     codes = {c.code: c for c in Category.objects.filter(unit__isnull=True)}
     _bulk(
         PersonCategory,
