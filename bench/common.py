@@ -230,6 +230,13 @@ def machine() -> dict[str, str]:
     }
 
 
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MiB (Linux reports ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
