@@ -122,7 +122,10 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(name__startswith=compact)
 
     def in_category(self, code: str) -> PersonQuerySet:
-        return self.filter(categories__category__code=code, categories__ended_on__isnull=True).distinct()
+        """Persons with an open record in the category: a semi-join, no DISTINCT (docs/performance.md)."""
+        category = Category.objects.filter(code=code).values("pk")[:1]
+        members = PersonCategory.objects.filter(category_id=models.Subquery(category), ended_on__isnull=True)
+        return self.filter(pk__in=members.values("person_id"))
 
     def aged(self, low: int | None, high: int | None, *, today: dt.date | None = None) -> PersonQuerySet:
         """Age in whole years between low and high (inclusive); None leaves that side open."""
