@@ -148,8 +148,8 @@ def test_the_watcher_catches_a_content_security_policy_violation(browse):
     with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
         page.evaluate(
             "() => { const i = document.createElement('img');"
-            " i.src = 'https://cdn.example.invalid/x.png'; document.body.append(i); }"
+            " i.src = 'https://assets-host.example.invalid/x.png'; document.body.append(i); }"
         )
     page.wait_for_timeout(100)
-    assert any("Content Security Policy" in p and "cdn.example.invalid" in p for p in browse.problems)
+    assert any("Content Security Policy" in p and "assets-host.example.invalid" in p for p in browse.problems)
     browse.problems.clear()
