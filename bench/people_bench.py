@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,8 +35,8 @@ if __package__ in (None, ""):
 
 from bench.common import (
     DATABASE_URLS,
-    ROOT,
     Timing,
+    code_version,
     format_table,
     load_average,
     machine,
@@ -48,19 +47,6 @@ from bench.common import (
 
 GOAL_MS = 50.0
 DB_LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-
-
-def code_version() -> str:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{commit}{' with uncommitted changes' if dirty else ''}"
 
 
 def header() -> str:

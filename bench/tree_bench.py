@@ -38,6 +38,7 @@ if __package__ in (None, ""):
 from bench.common import (
     DATABASE_URLS,
     Timing,
+    code_version,
     format_table,
     load_average,
     machine,
@@ -46,21 +47,6 @@ from bench.common import (
 )
 
 DB_LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-
-
-def code_version() -> str:
-    """The commit measured, and whether the working tree had changes beside it."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{commit}{' with uncommitted changes' if dirty else ''}"
 
 
 def header() -> str:
