@@ -13,7 +13,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
-from jinguo.accounts.scoping import has_perm_at, scope_paths
+from jinguo.accounts.scoping import has_perm_at
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, scoped_models
@@ -32,7 +32,7 @@ def _require(actor: Any, unit: Unit) -> None:
 def _unit_words(actor: Any, other: Unit) -> str:
     """'单位“东一社区”' when the actor may see that unit, else '其他单位': a message names no unit
     outside her view."""
-    if actor is not None and any(other.path.startswith(p) for p in scope_paths(actor)):
+    if actor is not None and has_perm_at(actor, Perm.VIEW_UNITS, other):
         return f"单位“{other.name}”"
     return "其他单位"
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinguo.accounts.permissions import Perm
+from jinguo.accounts.scoping import scope_paths
 from jinguo.core.access import get_scoped_or_404
 
 from .models import Household, Person
@@ -10,6 +11,11 @@ from .models import Household, Person
 
 def persons_for(user: Any):
     return Person.objects.for_user(user, perm=Perm.VIEW_RECORDS)
+
+
+def visible_to(user: Any, obj: Any) -> bool:
+    """Whether a scoped record (person, household) lies in the user's record view."""
+    return any(obj.unit_path.startswith(p) for p in scope_paths(user, perm=Perm.VIEW_RECORDS))
 
 
 def get_person_for_user(user: Any, pk: Any) -> Person:

@@ -10,12 +10,13 @@ from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
-from jinguo.accounts.scoping import has_perm_at, scope_paths
+from jinguo.accounts.scoping import has_perm_at
 from jinguo.core.audit import record
 from jinguo.core.crypto import blind_index
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent
 
+from .access import visible_to
 from .models import (
     ID_PURPOSE,
     Category,
@@ -67,10 +68,6 @@ class DuplicatePerson(ActionError):
 def _require(actor: Any, unit: Any, perm: Perm = Perm.EDIT_RECORDS) -> None:
     if unit is None or not has_perm_at(actor, perm, unit):
         raise ActionError("您无权在该单位登记或修改人员", field="unit")
-
-
-def _visible(actor: Any, person: Person) -> bool:
-    return any(person.unit_path.startswith(p) for p in scope_paths(actor, perm=Perm.VIEW_RECORDS))
 
 
 def _clean(actor: Any, data: dict[str, Any], *, current: Person | None = None) -> dict[str, Any]:
@@ -137,7 +134,7 @@ def _refuse_duplicate(actor: Any, id_number: str, current: Person | None) -> Non
     other = existing.first()
     if other is None:
         return
-    if _visible(actor, other):
+    if visible_to(actor, other):
         raise DuplicatePerson(f"该身份证号已登记:{other.name}({other.unit.name}),一人只建一份档案", other)
     raise DuplicatePerson("该身份证号已在其他单位登记,一人只建一份档案。请联系上级单位核实", None)
 

@@ -24,7 +24,7 @@ from jinguo.core.tree import under_any
 from jinguo.orgs.models import Unit
 
 from . import actions
-from .access import get_household_for_user, get_person_for_user, persons_for
+from .access import get_household_for_user, get_person_for_user, persons_for, visible_to
 from .filters import AGE_BANDS, PersonFilters
 from .forms import CategoryForm, EndCategoryForm, HouseholdForm, MemberForm, PersonForm, unit_choices
 from .models import Category, Gender, Household, HouseholdMember, Person, PersonCategory
@@ -43,10 +43,6 @@ MASKS = {
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def _visible(user: Any, obj: Any) -> bool:
-    return any(obj.unit_path.startswith(p) for p in scope_paths(user, perm=Perm.VIEW_RECORDS))
 
 
 def _require_scope(request: AuthedHttpRequest) -> None:
@@ -193,11 +189,11 @@ def _person_context(
         HouseholdMember.objects.filter(person=person).select_related("household__unit", "household__head")
     )
     households = [
-        {"m": m, "visible": _visible(user, m.household), "count": m.household.members.count()} for m in memberships
+        {"m": m, "visible": visible_to(user, m.household), "count": m.household.members.count()} for m in memberships
     ]
     guardian = person.guardian
     wards = list(persons_for(user).filter(guardian=person).select_related("unit").only(*LIST_COLUMNS))
-    similar = [p for p in actions.similar_persons(person) if _visible(user, p)] if can_edit else []
+    similar = [p for p in actions.similar_persons(person) if visible_to(user, p)] if can_edit else []
     ctx = {
         "section": "people",
         "p": person,
@@ -212,7 +208,7 @@ def _person_context(
         "end_form": EndCategoryForm(),
         "households": households,
         "guardian": guardian,
-        "guardian_visible": guardian is not None and _visible(user, guardian),
+        "guardian_visible": guardian is not None and visible_to(user, guardian),
         "wards": wards,
         "similar": similar,
         "unit_trail": " / ".join(
@@ -447,7 +443,7 @@ def person_merge(request: AuthedHttpRequest, pk: int, other: int) -> HttpRespons
 def household_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     household = get_household_for_user(request.user, pk)
     members = [
-        {"m": m, "id": mask_id_number(m.person.id_number), "visible": _visible(request.user, m.person)}
+        {"m": m, "id": mask_id_number(m.person.id_number), "visible": visible_to(request.user, m.person)}
         for m in HouseholdMember.objects.filter(household=household).select_related("person__unit").order_by("pk")
     ]
     ctx = {
