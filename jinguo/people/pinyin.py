@@ -3,6 +3,8 @@ surname readings that differ from the common reading (曾 zeng, 单 shan, 解 xi
 
 from __future__ import annotations
 
+import functools
+
 from pypinyin import Style, lazy_pinyin
 
 # Compound surnames first, then single characters whose surname reading is not the common one.
@@ -75,7 +77,15 @@ SURNAMES: dict[str, list[str]] = {
 
 def syllables(name: str) -> list[str]:
     """The pinyin syllables of a name, surname read as a surname; non-Chinese characters kept."""
-    name = (name or "").strip()
+    return list(_syllables((name or "").strip()))
+
+
+@functools.lru_cache(maxsize=65536)  # names repeat: a ledger of 100,000 rows holds far fewer names
+def _syllables(name: str) -> tuple[str, ...]:
+    return tuple(_read(name))
+
+
+def _read(name: str) -> list[str]:
     if not name:
         return []
     for length in (2, 1):
@@ -87,8 +97,13 @@ def syllables(name: str) -> list[str]:
 
 def initials(name: str) -> str:
     """'zxy' for 张晓燕, 'zxy' for 曾小燕 (zeng), 'sl' for 单丽 (shan)."""
-    return "".join(s[0] for s in syllables(name) if s).lower()
+    return "".join(s[0] for s in _syllables((name or "").strip()) if s).lower()
 
 
 def full(name: str) -> str:
-    return "".join(syllables(name)).lower()
+    return "".join(_syllables((name or "").strip())).lower()
+
+
+def readings(name: str) -> tuple[str, str]:
+    """(initials, full syllables) of a name, as Person stores them."""
+    return initials(name), full(name)
