@@ -202,6 +202,8 @@ OTP_TOTP_ISSUER = "巾帼通"
 # django-auditlog: our own log entry model also carries logins, denials and exports.
 AUDITLOG_LOGENTRY_MODEL = "core.AuditEntry"
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Masked fields (ID numbers, phones, addresses …) are recorded as changed, never with any character.
+AUDITLOG_MASK_CALLABLE = "jinguo.core.audit.audit_mask"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
