@@ -176,8 +176,13 @@ def do_reopen_unit(*, actor: Any, unit: Unit) -> Unit:
 
 
 def unit_has_records(unit: Unit) -> bool:
-    """Whether any record or user belongs to the unit: such a unit can be closed, never deleted."""
-    return any(model._default_manager.filter(unit=unit).exists() for model in scoped_models())
+    """Whether any record or user belongs to the unit: such a unit can be closed, never deleted.
+    Derived rows (counts kept for the lists) are not records."""
+    return any(
+        model._default_manager.filter(unit=unit).exists()
+        for model in scoped_models()
+        if not getattr(model, "derived", False)
+    )
 
 
 @transaction.atomic
@@ -189,6 +194,9 @@ def do_delete_unit(*, actor: Any, unit: Unit) -> None:
         raise ActionError("该单位有下级单位,不能删除")
     if unit_has_records(unit):
         raise ActionError("该单位已有用户或业务记录,不能删除,只能撤销")
+    for model in scoped_models():
+        if getattr(model, "derived", False):
+            model._default_manager.filter(unit=unit).delete()
     unit.delete()
 
 

@@ -5,13 +5,14 @@ from typing import Any
 
 from django.db.models import Prefetch
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at, scope_paths
 from jinguo.core.access import deny, get_scoped_or_404
 from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.errors import ActionError
+from jinguo.core.paging import Counted, CountedLimitOffset
 from jinguo.orgs.models import Unit
 
 from . import actions
@@ -98,14 +99,20 @@ def _duplicate(exc: actions.DuplicatePerson) -> Status:
     return Status(400, body)
 
 
-@router.get("/", response=list[PersonOut], summary="人员列表(本人可见范围,敏感信息脱敏)")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/",
+    response=list[PersonOut],
+    summary="人员列表(本人可见范围,敏感信息脱敏)",
+    description="count 为符合条件的人数;count_capped 为 true 时表示超过 count 人(宽泛的检索只计到上限)。",
+)
+@paginate(CountedLimitOffset)
 def list_persons(request: AuthedHttpRequest, filters: Query[PersonQuery]) -> Any:
     _require_scope(request.auth)
     wanted = PersonFilters.from_params(filters.dict())
     qs = wanted.apply(persons_for(request.auth), user=request.auth)
+    counted = wanted.counts(qs, user=request.auth)
     rows = qs.select_related("unit").only(*LIST_COLUMNS).prefetch_related(_open_categories())
-    return rows.order_by("unit_path", "name", "pk")
+    return Counted(rows.order_by("unit_path", "name", "pk"), counted.total, capped=counted.capped)
 
 
 @router.post("/", response={201: PersonDetailOut, 400: DuplicateOut}, summary="登记人员")

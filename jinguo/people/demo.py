@@ -9,7 +9,7 @@ children have dropped out. Figures of DOMAIN.md §7: exactly 941 流动儿童 an
 Every ID number comes from `fake.make_id_number` (valid checksum, belongs to no one); phones are
 1380000xxxx / 1390000xxxx. A fixed seed gives the same people on every run and every database.
 
-The rows go in with bulk_create; `fill_derived` sets the columns that `Person.save()` derives
+The rows go in with bulk_create; `Person.fill_derived` sets the columns that `save()` derives
 (pinyin, blind indexes, last 4 digits, the unit path) with the same functions, and the encrypted
 columns are encrypted by the field itself (`get_prep_value`), in bulk_create as in save().
 """
@@ -17,22 +17,18 @@ columns are encrypted by the field itself (`get_prep_value`), in bulk_create as 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinguo.core.crypto import blind_index
 from jinguo.orgs.models import Unit, UnitKind
 
-from . import pinyin
+from . import counts
 from .categories import ensure_default_categories
 from .fake import capacity_per_day, make_id_number
 from .models import (
-    ID_PURPOSE,
-    PHONE_PURPOSE,
     Category,
     Education,
     Employment,
@@ -108,24 +104,6 @@ GRADES = {
 
 
 # --- derived columns ------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=65536)
-def _pinyin(name: str) -> tuple[str, str]:
-    return pinyin.initials(name), pinyin.full(name)
-
-
-def fill_derived(person: Person) -> Person:
-    """Set what `Person.save()` derives, with the same functions, so that bulk_create writes the rows
-    save() would: the stripped name, pinyin initials and syllables, the blind indexes of the ID
-    number and the phone, the ID's last 4 characters, and (ScopedModel.save) the unit's path."""
-    person.name = person.name.strip()
-    person.name_initials, person.name_pinyin = _pinyin(person.name)
-    person.id_hash = blind_index(person.id_number, purpose=ID_PURPOSE)
-    person.id_last4 = (person.id_number or "")[-4:].upper()
-    person.phone_hash = blind_index(person.phone, purpose=PHONE_PURPOSE)
-    person.unit_path = person.unit.path
-    return person
 
 
 # --- the plan -------------------------------------------------------------------------------------
@@ -267,7 +245,7 @@ class Planner:
             ethnicity=extra.pop("ethnicity", None) or self.ethnicity(),
             **extra,
         )
-        fill_derived(person)
+        person.fill_derived()
         return person
 
     def adult(self, place: Place, address: str, *, female: bool, ages: tuple[int, int], **extra: Any) -> Person:
@@ -623,6 +601,7 @@ def write_plan(plan: Plan, *, actor: Any = None) -> None:
             for person, code, set_on, ended_on, reason in plan.categories
         ],
     )
+    counts.recount({p.unit_id for p in plan.persons})
 
 
 def already_there(plan: Plan) -> bool:

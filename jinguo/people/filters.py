@@ -3,10 +3,15 @@ carries exactly the rows on screen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .models import Gender, PersonQuerySet
+from django.db.models import Count
+
+from jinguo.core.paging import capped_count
+
+from . import counts
+from .models import Gender, PersonCategory, PersonQuerySet
 
 AGE_BANDS: dict[str, tuple[int | None, int | None, str]] = {
     "0-5": (0, 5, "0-5岁"),
@@ -15,6 +20,16 @@ AGE_BANDS: dict[str, tuple[int | None, int | None, str]] = {
     "35-59": (35, 59, "35-59岁"),
     "60-": (60, None, "60岁及以上"),
 }
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """What the list shows above its rows: how many persons match, and how many of the persons
+    matching the other filters are in each category (clicking one gives that many rows)."""
+
+    total: int
+    capped: bool = False  # total is COUNT_CAP and there are more
+    by_category: dict[str, int] | None = None  # code -> count; None: too many rows to count live
 
 
 @dataclass(frozen=True)
@@ -36,24 +51,64 @@ class PersonFilters:
             age=str(params.get("age", "") or "").strip(),
         )
 
+    def _unit_path(self, user: Any) -> str | None:
+        """The path of the unit filter if the user can see that unit, else None."""
+        from jinguo.orgs.models import Unit
+
+        return Unit.objects.for_user(user).filter(pk=self.unit).values_list("path", flat=True).first()
+
     def apply(self, qs: PersonQuerySet, *, user: Any) -> PersonQuerySet:
         """Narrow `qs` (already scoped to `user`); a unit outside her view simply matches nothing."""
         from jinguo.core.tree import under
-        from jinguo.orgs.models import Unit
 
         if self.q:
             qs = qs.search(self.q)
         if self.category:
             qs = qs.in_category(self.category)
         if self.unit is not None:
-            unit = Unit.objects.for_user(user).filter(pk=self.unit).first()
-            qs = qs.filter(under("unit_path", unit.path)) if unit is not None else qs.none()
+            path = self._unit_path(user)
+            qs = qs.filter(under("unit_path", path)) if path is not None else qs.none()
         if self.gender in Gender.values:
             qs = qs.filter(gender=self.gender)
         if self.age in AGE_BANDS:
             low, high, _ = AGE_BANDS[self.age]
             qs = qs.aged(low, high)
         return qs
+
+    @property
+    def kept_counts_answer(self) -> bool:
+        """Whether the kept counts per unit (people.counts) answer these filters: a unit and a
+        category, nothing that needs the rows themselves."""
+        return not self.q and self.gender not in Gender.values and self.age not in AGE_BANDS
+
+    def counts(self, qs: PersonQuerySet, *, user: Any) -> ListCounts:
+        """The counts of the list `qs` (these filters applied to the user's persons)."""
+        from .access import persons_for
+
+        if self.kept_counts_answer:
+            path = None
+            if self.unit is not None:
+                path = self._unit_path(user)
+                if path is None:
+                    return ListCounts(0, by_category={})
+            kept = counts.in_scope(user, unit_path=path)
+            return ListCounts(
+                kept.get(self.category or counts.ALL, 0), by_category={k: n for k, n in kept.items() if k}
+            )
+        total, capped = capped_count(qs)
+        base, too_many = qs, capped  # the facets count the persons matching all but the category
+        if self.category:
+            base = replace(self, category="").apply(persons_for(user), user=user)
+            too_many = capped_count(base)[1]
+        if too_many:
+            return ListCounts(total, capped)
+        rows = (
+            PersonCategory.objects.filter(ended_on__isnull=True, person__in=base.values("pk"))
+            .values_list("category__code")
+            .annotate(n=Count("person_id"))
+            .order_by()
+        )
+        return ListCounts(total, capped, by_category=dict(rows))
 
     def as_params(self) -> dict[str, str]:
         out = {

@@ -98,6 +98,21 @@ class Category(models.Model):
         return self.name
 
 
+class CategoryDictionary:
+    """Category.objects.available_to(unit) for many units, from one query: code -> category."""
+
+    def __init__(self) -> None:
+        self.entries = list(Category.objects.filter(is_active=True).select_related("unit"))
+        self.by_unit: dict[int, dict[str, Category]] = {}
+
+    def for_unit(self, unit: Any) -> dict[str, Category]:
+        if unit.pk not in self.by_unit:
+            self.by_unit[unit.pk] = {
+                c.code: c for c in self.entries if c.unit is None or unit.path.startswith(c.unit.path)
+            }
+        return self.by_unit[unit.pk]
+
+
 class PersonQuerySet(ScopedQuerySet):
     def search(self, term: str) -> PersonQuerySet:
         """Name (exact or prefix), pinyin initials, a whole ID number, the last 4 digits of the ID
@@ -146,16 +161,16 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 class Person(ScopedModel):
-    name = models.CharField("姓名", max_length=50, db_index=True)
-    name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
+    name = models.CharField("姓名", max_length=50)
+    name_initials = models.CharField("拼音首字母", max_length=50, editable=False)
     name_pinyin = models.CharField("拼音", max_length=200, editable=False, blank=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
     id_number = EncryptedTextField("身份证号", null=True, blank=True)
-    id_hash = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
-    id_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    id_hash = models.CharField(max_length=40, null=True, blank=True, editable=False)
+    id_last4 = models.CharField(max_length=4, blank=True, editable=False)
     phone = EncryptedTextField("联系电话", blank=True, default="")
-    phone_hash = models.CharField(max_length=40, null=True, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=40, null=True, blank=True, editable=False)
     address = EncryptedTextField("住址", blank=True, default="")
     ethnicity = models.CharField("民族", max_length=20, blank=True, default="汉族")
     education = models.CharField("文化程度", max_length=20, choices=Education.choices, blank=True)
@@ -175,7 +190,7 @@ class Person(ScopedModel):
     residence_years = models.PositiveSmallIntegerField("居住年限", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -184,22 +199,43 @@ class Person(ScopedModel):
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
+        # Declared here rather than with db_index/unique, which on PostgreSQL give every CharField a
+        # second, varchar_pattern_ops twin. A pattern-ops btree answers equality and prefixes
+        # (LIKE 'x%') whatever the collation; SQLite ignores opclasses. docs/performance.md.
         indexes = [
             models.Index(fields=["unit_path", "name"]),
             models.Index(fields=["name", "birth_date", "unit"]),
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["id_last4", "name"],
+                name="person_last4_name",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(fields=["phone_hash"], name="person_phone_hash"),
         ]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="person_id_hash_unique")]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> Person:
+        """Set the columns derived from the others: the stripped name, its pinyin initials and
+        syllables, the blind indexes of the ID number and the phone, the ID's last 4 characters and
+        the unit's path. save() calls it; bulk writers (ledger import, demo, benchmarks) call it
+        before bulk_create so that they write the rows save() would."""
         self.name = self.name.strip()
         self.name_initials = pinyin.initials(self.name)
         self.name_pinyin = pinyin.full(self.name)
         self.id_hash = blind_index(self.id_number, purpose=ID_PURPOSE)
         self.id_last4 = (self.id_number or "")[-4:].upper()
         self.phone_hash = blind_index(self.phone, purpose=PHONE_PURPOSE)
-        super().save(*args, **kwargs)
+        self.unit_path = self.unit.path
+        return self
 
     def age(self, today: dt.date | None = None) -> int | None:
         if self.birth_date is None:
@@ -239,6 +275,25 @@ class PersonCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.category}"
+
+
+class RegistryCount(ScopedModel):
+    """How many persons a unit holds: in all (`key` "") and in each open category (`key` the
+    category's code). Summed over a subtree it answers the counts of the person list without
+    counting millions of rows (docs/performance.md). Kept by people.counts from people.actions;
+    `manage.py recount_people` rebuilds it from the records."""
+
+    derived = True  # not a record of its own: a unit holding only these rows is empty
+    key = models.CharField(max_length=40, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "人员计数"
+        verbose_name_plural = "人员计数"
+        constraints = [models.UniqueConstraint(fields=["unit", "key"], name="one_count_per_unit_and_key")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.key or '*'}={self.count}"
 
 
 class Household(ScopedModel):

@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at, scope_paths
+from jinguo.core import paging
 from jinguo.core.access import deny
 from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.crypto import mask_address, mask_id_number, mask_phone, mask_text
@@ -120,14 +120,10 @@ def person_list(request: AuthedHttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("categories", queryset=open_rows, to_attr="open_categories"))
         .order_by("unit_path", "name", "pk")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = {
-        row["category_id"]: row["n"]
-        for row in PersonCategory.objects.filter(ended_on__isnull=True, person__in=qs.values("pk"))
-        .values("category_id")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
-    }
+    counted = filters.counts(qs, user=user)
+    paginator = paging.CountedPaginator(rows, PAGE_SIZE, count=counted.total, capped=counted.capped)
+    page = paginator.get_page(request.GET.get("page"))
+    by_category = counted.by_category
     categories = _categories_in_scope(user)
     query = filters.as_params()
     ctx = {
@@ -136,13 +132,18 @@ def person_list(request: AuthedHttpRequest) -> HttpResponse:
         "rows": [{"p": p, "id": mask_id_number(p.id_number), "phone": mask_phone(p.phone)} for p in page],
         "f": filters,
         "categories": categories,
-        "category_counts": [(c, counts.get(c.pk, 0), urlencode({**query, "category": c.code})) for c in categories],
+        "category_counts": [
+            (c, None if by_category is None else by_category.get(c.code, 0), urlencode({**query, "category": c.code}))
+            for c in categories
+        ],
         "all_categories": urlencode({k: v for k, v in query.items() if k != "category"}),
         "units": unit_choices(_unit_options(user, Perm.VIEW_RECORDS, open_only=False)),
         "genders": Gender.choices,
         "ages": [(k, v[2]) for k, v in AGE_BANDS.items()],
         "query": urlencode(query),
         "filtered": bool(query),
+        "count_cap": paging.COUNT_CAP,
+        "facets_hidden": by_category is None,
         "can_edit": bool(scope_paths(user, perm=Perm.EDIT_RECORDS)),
     }
     return render(request, "people/person_list.html", ctx)
