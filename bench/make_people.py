@@ -4,7 +4,7 @@ Every person lives in one of the city's 2,500 communities and villages (a random
 times the mean each; see make_city.py). Ages: 30% children, 20% aged 18-34, 30% aged 35-59, 20% aged
 60-99; 70% of the adults are women (a Women's Federation's registry). Names from the demo's surname
 and given-name lists (people/demo.py), pinyin and blind indexes computed with the same functions as
-`Person.save()` (`demo.fill_derived`'s functions), ID number, phone, address and guardian phone
+`Person.save()` (`Person.fill_derived`'s functions), ID number, phone, address and guardian phone
 encrypted by the field itself (`EncryptedTextField.get_prep_value`). Children have a guardian (an
 adult of the same unit), a school and a grade; about a quarter of the persons are in a category
 (留守儿童 and 流动儿童 by village or community, 困难妇女, 低保, 下岗失业, 空巢老人 …), 5% of those
@@ -132,7 +132,7 @@ class Generator:
 
     def __init__(self, *, first_person_id: int, first_category_id: int, creator_id: int, seed: int = SEED) -> None:
         from jinguo.core.crypto import blind_index
-        from jinguo.people import demo
+        from jinguo.people import demo, pinyin
         from jinguo.people.models import ID_PURPOSE, PHONE_PURPOSE, Category, Person
 
         self.rng = random.Random(seed)
@@ -143,7 +143,7 @@ class Generator:
         self.encrypt: Callable[[Any], Any] = Person._meta.get_field("id_number").get_prep_value
         self.blind_index = blind_index
         self.id_purpose, self.phone_purpose = ID_PURPOSE, PHONE_PURPOSE
-        self.pinyin = demo._pinyin
+        self.pinyin = pinyin.readings
         self.surnames = list(demo.SURNAMES)
         total = 0
         self.surname_cum: list[int] = []
@@ -483,6 +483,7 @@ def delete_persons(city: City) -> None:
             "DELETE FROM people_household WHERE unit_path LIKE %s",
             "UPDATE people_person SET guardian_id = NULL WHERE unit_path LIKE %s",
             "DELETE FROM people_person WHERE unit_path LIKE %s",
+            "DELETE FROM people_registrycount WHERE unit_path LIKE %s",
         ):
             cursor.execute(sql, [like])
 
@@ -492,6 +493,7 @@ def ensure_people(city: City, total: int, *, rebuild: bool = False, say: Callabl
     from django.db import connection
     from django.db.models import Max
 
+    from jinguo.people import counts
     from jinguo.people.models import Person, PersonCategory
 
     have = city_persons(city)
@@ -525,6 +527,9 @@ def ensure_people(city: City, total: int, *, rebuild: bool = False, say: Callabl
         f"  Python (names, pinyin, blind indexes, encryption, text): {s.python_s:.0f} s, "
         f"{s.persons / s.python_s:,.0f} rows/s; peak memory {peak_rss_mb():.0f} MB"
     )
+    started = time.perf_counter()
+    counts.recount_all()
+    times["recount (people.counts)"] = time.perf_counter() - started
     for what, seconds in times.items():
         say(f"  {what}: {seconds:.1f} s")
     say("  open categories: " + ", ".join(f"{code} {n:,}" for code, n in s.by_code.items()))

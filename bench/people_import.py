@@ -1,23 +1,23 @@
 """The import part of the people benchmark: a 100,000-row person ledger (人员台账, .xlsx) imported
 into the city of 2,000,000 persons, end to end, beside the time to merely read the same file.
 
-Each step runs in a child process of its own, so that its peak memory (ru_maxrss) is its own:
+Each step runs in a child process of its own, so that its peak memory (ru_maxrss) is its own, and
+the two halves of an import run where they run in production:
 
     make     write the ledger with openpyxl (write-only): the persons of 湖滨区's communities and
              villages, all new (ID numbers from make_id_number's sequences 16-19, which
              make_people.py leaves free), units by division code, categories, guardians of children
     read     python-calamine: open the workbook and turn the sheet into Python rows, nothing else
-    engine   the ledger engine as a cadre drives it: do_preview_import (the dry run: read, check,
-             look up), then the commit (jinguo.core.ledger.engine.run_commit, what the task runs:
-             the same analysis again, then every row through people.actions in one transaction)
-    actions  (without the engine) calamine rows written through people.actions.do_create_person,
-             one transaction: the write path alone
-    bulk     a prototype of a bulk write path (bulk_create in batches, derived columns as save()
-             computes them, category and audit rows likewise): what the engine could reach
+    preview  the upload as the web process handles it: do_preview_import (read, parse, check, look
+             up, the plan stored in the job) and do_commit_import (the task queued)
+    commit   the task as the worker runs it: jinguo.core.ledger.engine.run_commit (the plan looked
+             up again chunk by chunk, the bulk write path of people.actions.do_create_persons)
+    actions  (for comparison, not the engine) calamine rows written through
+             people.actions.do_create_person one by one, one transaction
 
-After `engine` and `actions` the imported rows are deleted again (persons above the largest id
-before the import, their categories, the audit rows the import wrote, the job), so that the
-database stays at its 2,000,000 persons and the step can be run again.
+`engine` is preview then commit. After `commit` and `actions` the imported rows are deleted again
+(persons above the largest id before the import, their categories, the audit rows the import wrote,
+the job) and the counts recounted, so that the database stays at its 2,000,000 persons.
 
     python bench/people_import.py --db postgres [--rows 100000] [--steps make,read,engine]
 """
@@ -144,51 +144,60 @@ def _largest_ids() -> dict[str, int]:
 
 def _clean_up(before: dict[str, int]) -> dict[str, int]:
     """Delete what the import wrote (rows above the largest ids before it), with raw SQL: audit
-    rows refuse deletion through the model, and this is the benchmark's own database."""
+    rows refuse deletion through the model, and this is the benchmark's own database; then
+    recount the persons of the units."""
     from django.db import connection, transaction
+
+    from jinguo.people import counts
 
     deleted = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for table in ("people_personcategory", "core_auditentry", "people_person", "core_importjob"):
             cursor.execute(f"DELETE FROM {table} WHERE id > %s", [before[table]])
             deleted[table] = cursor.rowcount
+    counts.recount_all()
     if connection.vendor == "postgresql":  # no dead rows left behind for the next measurement
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE people_person, people_personcategory, core_auditentry")
+            cursor.execute("VACUUM ANALYZE people_person, people_personcategory, core_auditentry, people_registrycount")
     return deleted
 
 
-def import_engine(path: Path) -> dict[str, Any]:
+def import_preview(path: Path) -> dict[str, Any]:
     from bench.make_city import ensure_city
-    from jinguo.core.ledger.engine import do_commit_import, do_preview_import, run_commit
+    from jinguo.core.ledger.engine import do_commit_import, do_preview_import
     from jinguo.core.ledger.registry import get_register
-    from jinguo.core.models import ImportJob
 
     city = ensure_city(quiet=True)
     user = city.district_cadre
     register = get_register("persons")
     assert register is not None
     data = path.read_bytes()
-    before = _largest_ids()
+    out: dict[str, Any] = {"rss_before": peak_rss_mb(), "before": _largest_ids()}
+    started = time.perf_counter()
+    job = do_preview_import(actor=user, register=register, file_name=path.name, data=data, options={})
+    out["seconds"] = time.perf_counter() - started
+    out["counts"] = job.counts
+    out["plan_bytes"] = len(job.plan_data or b"")
+    if job.refused_count:
+        out["refused_sample"] = json.loads(job.detail or "{}").get("refused", [])[:3]
+    do_commit_import(actor=user, job=job)  # queues the task (django-tasks-db: a row nobody runs here)
+    out["job"] = job.pk
+    return out
+
+
+def import_commit(job_id: int, before: dict[str, int]) -> dict[str, Any]:
+    from jinguo.core.ledger.engine import run_commit
+    from jinguo.core.models import ImportJob
+
     out: dict[str, Any] = {"rss_before": peak_rss_mb()}
     try:
         started = time.perf_counter()
-        job = do_preview_import(actor=user, register=register, file_name=path.name, data=data, options={})
-        out["preview_s"] = time.perf_counter() - started
-        out["preview_rss"] = peak_rss_mb()
-        out["counts"] = job.counts
-        if job.refused_count:
-            detail = json.loads(job.detail or "{}")
-            out["refused_sample"] = detail.get("refused", [])[:3]
-        started = time.perf_counter()
-        do_commit_import(actor=user, job=job)  # queues the task (django-tasks-db: a row nobody runs here)
-        run_commit(job.pk)  # what the worker runs
-        out["commit_s"] = time.perf_counter() - started
-        job.refresh_from_db()
-        out["status"] = job.status
-        out["message"] = job.message
+        run_commit(job_id)  # what the worker runs
+        out["seconds"] = time.perf_counter() - started
+        job = ImportJob.objects.get(pk=job_id)
+        out["status"], out["message"] = job.status, job.message
         out["peak_rss"] = peak_rss_mb()
-        out["persons_written"] = _count_above(before)
+        out["written"] = _count_above(before)
     finally:
         out["cleaned"] = _clean_up(before)
         _delete_queued_task(ImportJob)
@@ -269,99 +278,14 @@ def import_actions(path: Path) -> dict[str, Any]:
     return out
 
 
-def import_bulk(path: Path) -> dict[str, Any]:
-    """A prototype of a bulk write path (not the engine, not in the application): calamine rows,
-    cleaned with the same validators, written with bulk_create in batches of 1,000 (derived columns
-    by people.demo.fill_derived, encryption by the fields), category rows and one audit row per
-    person likewise, one transaction. What a register's `write_many` could reach."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
-    from python_calamine import CalamineWorkbook
-
-    from bench.make_city import ensure_city
-    from jinguo.core.models import AuditEntry, AuditEvent
-    from jinguo.orgs.models import Unit
-    from jinguo.people.demo import fill_derived
-    from jinguo.people.models import Category, Person, PersonCategory
-    from jinguo.people.validators import birth_date_of, clean_id_number, clean_phone, gender_of
-
-    city = ensure_city(quiet=True)
-    user = city.district_cadre
-    units = {u.division_code: u for u in Unit.objects.filter(path__startswith=city.district.path)}
-    categories = {c.name: c for c in Category.objects.filter(unit__isnull=True)}
-    relations = {"母亲": "mother", "父亲": "father", "奶奶": "grandparent", "外婆": "grandparent"}
-    content_type = ContentType.objects.get_for_model(Person)
-    before = _largest_ids()
-    out: dict[str, Any] = {}
-    today = dt.date(2026, 11, 22)
-    try:
-        started = time.perf_counter()
-        book = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-        rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)[2:]
-        with transaction.atomic():
-            for start in range(0, len(rows), 1000):
-                batch = rows[start : start + 1000]
-                persons, codes = [], []
-                for r in batch:
-                    id_number = clean_id_number(str(r[4]))
-                    assert id_number is not None
-                    person = Person(
-                        unit=units[str(r[7])],
-                        name=str(r[1]),
-                        gender=gender_of(id_number),
-                        birth_date=birth_date_of(id_number),
-                        id_number=id_number,
-                        phone=clean_phone(str(r[5])),
-                        address=str(r[6]),
-                        guardian_name=str(r[9]),
-                        guardian_relation=relations.get(str(r[10]), ""),
-                        guardian_phone=clean_phone(str(r[11])),
-                        school=str(r[12]),
-                        grade=str(r[13]),
-                        residence_years=int(str(r[14]).rstrip("年")) if r[14] else None,
-                        created_by=user,
-                    )
-                    persons.append(fill_derived(person))
-                    codes.append([categories[c] for c in str(r[8]).split("、") if c])
-                Person.objects.bulk_create(persons)
-                PersonCategory.objects.bulk_create(
-                    [
-                        PersonCategory(person=p, category=c, set_on=today, set_by=user)
-                        for p, cs in zip(persons, codes, strict=True)
-                        for c in cs
-                    ]
-                )
-                AuditEntry.objects.bulk_create(
-                    [
-                        AuditEntry(
-                            event=AuditEvent.CREATE,
-                            action=AuditEntry.Action.CREATE,
-                            actor=user,
-                            username=user.username,
-                            content_type=content_type,
-                            object_pk=str(p.pk),
-                            object_id=p.pk,
-                            object_repr=p.name,
-                            changes={"id_number": ["None", "******"]},
-                        )
-                        for p in persons
-                    ]
-                )
-        out["seconds"] = time.perf_counter() - started
-        out["rows"] = len(rows)
-        out["peak_rss"] = peak_rss_mb()
-        out["persons_written"] = _count_above(before)
-    finally:
-        out["cleaned"] = _clean_up(before)
-    return out
-
-
 # --- driving the steps ----------------------------------------------------------------------------
 
 
-def child(db: str, step: str, path: Path, rows: int) -> dict[str, Any]:
+def child(db: str, step: str, path: Path, rows: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one step in a fresh process; returns what it printed as JSON on its last line."""
     cmd = [sys.executable, __file__, "--db", db, "--step", step, "--file", str(path), "--rows", str(rows)]
+    if extra:
+        cmd += ["--extra", json.dumps(extra)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     if done.stderr.strip():
         print(done.stderr.strip()[-3000:], file=sys.stderr)
@@ -375,9 +299,13 @@ def run(db: str, rows: int, steps: tuple[str, ...] = ("make", "read", "engine"))
         for step in steps:
             if step != "make" and not path.exists():
                 results["make"] = child(db, "make", path, rows)
-            print(f"\n--- import step: {step} ({time.strftime('%H:%M:%S')})", flush=True)
-            results[step] = child(db, step, path, rows)
-            print(json.dumps(results[step], ensure_ascii=False, default=str), flush=True)
+            for part in ("preview", "commit") if step == "engine" else (step,):
+                print(f"\n--- import step: {part} ({time.strftime('%H:%M:%S')})", flush=True)
+                extra = None
+                if part == "commit":
+                    extra = {"job": results["preview"]["job"], "before": results["preview"]["before"]}
+                results[part] = child(db, part, path, rows, extra)
+                print(json.dumps(results[part], ensure_ascii=False, default=str), flush=True)
     report(results)
     return results
 
@@ -395,32 +323,32 @@ def report(results: dict[str, Any]) -> None:
             f"read only (python-calamine): {read['seconds']:.2f} s, {read['rows'] / read['seconds']:,.0f} rows/s, "
             f"peak {read['peak_rss']:.0f} MB"
         )
-    engine = results.get("engine")
-    if engine and "commit_s" in engine:
-        n = engine["counts"]["total"]
-        total = engine["preview_s"] + engine["commit_s"]
+    preview, commit = results.get("preview"), results.get("commit")
+    if preview and commit and "seconds" in commit:
+        n = preview["counts"]["total"]
+        total = preview["seconds"] + commit["seconds"]
         print(
-            f"engine: preview {engine['preview_s']:.1f} s ({n / engine['preview_s']:,.0f} rows/s), "
-            f"commit {engine['commit_s']:.1f} s ({n / engine['commit_s']:,.0f} rows/s), "
-            f"end to end {total:.1f} s = {n / total:,.0f} rows/s; peak {engine['peak_rss']:.0f} MB; "
-            f"status {engine['status']} {engine['message']}"
+            f"engine: preview {preview['seconds']:.1f} s ({n / preview['seconds']:,.0f} rows/s, peak "
+            f"{preview['peak_rss']:.0f} MB), commit {commit['seconds']:.1f} s ({n / commit['seconds']:,.0f} "
+            f"rows/s, peak {commit['peak_rss']:.0f} MB), end to end {total:.1f} s = {n / total:,.0f} rows/s; "
+            f"status {commit['status']} {commit['message']}"
         )
-    for step, what in (("actions", "read + do_create_person per row"), ("bulk", "read + bulk write (prototype)")):
-        result = results.get(step)
-        if result and "seconds" in result:
-            print(
-                f"{what}: {result['seconds']:.1f} s, {result['rows'] / result['seconds']:,.0f} rows/s, "
-                f"peak {result['peak_rss']:.0f} MB"
-            )
+    result = results.get("actions")
+    if result and "seconds" in result:
+        print(
+            f"read + do_create_person per row: {result['seconds']:.1f} s, "
+            f"{result['rows'] / result['seconds']:,.0f} rows/s, peak {result['peak_rss']:.0f} MB"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The import part of the people benchmark.")
     parser.add_argument("--db", choices=list(DATABASE_URLS), default="postgres")
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--steps", default="make,read,engine", help="of make,read,engine,actions,bulk")
+    parser.add_argument("--steps", default="make,read,engine", help="of make,read,engine,actions")
     parser.add_argument("--step", help=argparse.SUPPRESS)  # a child process: one step
     parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--extra", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.step:
         run(args.db, args.rows, tuple(args.steps.split(",")))
@@ -432,10 +360,11 @@ def main(argv: list[str] | None = None) -> None:
         setup_django(args.db)
         if args.step == "make":
             result = make_ledger(path, args.rows)
-        elif args.step == "engine":
-            result = import_engine(path)
-        elif args.step == "bulk":
-            result = import_bulk(path)
+        elif args.step == "preview":
+            result = import_preview(path)
+        elif args.step == "commit":
+            extra = json.loads(args.extra)
+            result = import_commit(extra["job"], extra["before"])
         else:
             result = import_actions(path)
     result.setdefault("peak_rss", peak_rss_mb())

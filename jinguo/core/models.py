@@ -162,8 +162,9 @@ def scoped_models() -> list[type[ScopedModel]]:
 
 
 class ImportJob(models.Model):
-    """One ledger import: the uploaded file (encrypted: it holds ID numbers), the dry run's counts
-    and refused rows, and the commit's status and progress. Visible to its creator only."""
+    """One ledger import: the dry run's counts, refused rows and plan (the rows to write, encrypted:
+    they hold ID numbers), and the commit's status and progress. Visible to its creator only. The
+    uploaded file itself is not kept."""
 
     class Status(models.TextChoices):
         PREVIEW = "preview", "待确认"
@@ -177,8 +178,9 @@ class ImportJob(models.Model):
     register = models.CharField("台账", max_length=40)
     file_name = models.CharField("文件名", max_length=200)
     file_size = models.PositiveIntegerField("文件大小", default=0)
-    # Fernet token of the file's bytes; emptied once the import is committed or cancelled.
-    file_data = models.BinaryField(null=True, blank=True, editable=False)
+    # Fernet token of the plan: the rows to write as the dry run read and checked them (compressed
+    # JSON, engine.Analysis.plan); the commit writes from it. Emptied once committed or cancelled.
+    plan_data = models.BinaryField(null=True, blank=True, editable=False)
     options = models.JSONField("选项", default=dict, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEW, db_index=True)
     total_count = models.PositiveIntegerField("总行数", default=0)
@@ -191,7 +193,6 @@ class ImportJob(models.Model):
     # JSON: the header as the file names it, the refused rows with their cells and reasons, the
     # rows to be updated; encrypted, for the cells are the file's own.
     detail = EncryptedTextField("明细", blank=True, default="")
-    plan_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     message = models.TextField("说明", blank=True, default="")
     task_id = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)

@@ -9,9 +9,10 @@ outside it is refused without being named.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from jinguo.accounts.scoping import scope_paths
 from jinguo.core.crypto import blind_index
 from jinguo.core.ledger.engine import ImportContext, Row
 from jinguo.core.ledger.normalisers import Masked
-from jinguo.core.ledger.registry import Column, Register, register
+from jinguo.core.ledger.registry import Column, Register, register, row_errors
 
 from . import actions
 from .access import persons_for
@@ -28,7 +29,7 @@ from .fake import make_id_number
 from .filters import PersonFilters
 from .models import (
     ID_PURPOSE,
-    Category,
+    CategoryDictionary,
     Education,
     Employment,
     GuardianRelation,
@@ -39,6 +40,44 @@ from .validators import birth_date_of, clean_id_number, clean_phone, gender_of
 
 CHUNK = 500
 OTHER_UNIT = "该身份证号已在其他单位登记,一人只建一份档案。请联系上级单位核实"
+
+
+def _same_triples(triples: Sequence[tuple[str, dt.date, int]]) -> list[tuple[int, str, dt.date, int, bool]]:
+    """The persons with one of these (name, birth date, unit id): (id, name, birth date, unit id,
+    has an ID number). One join of the triples with the (name, birth_date, unit) index."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    if connection.vendor == "postgresql":  # three array parameters, whatever the number of triples
+        wanted = "SELECT * FROM unnest(%s::varchar[], %s::date[], %s::bigint[]) AS w (name, birth_date, unit_id)"
+        params: list[Any] = [list(column) for column in zip(*triples, strict=True)]
+    else:
+        wanted = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(triples))
+        params = [v for triple in triples for v in triple]
+    sql = (
+        f"WITH wanted (name, birth_date, unit_id) AS ({wanted}) "  # noqa: S608 - names are ours
+        f"SELECT p.id, p.name, p.birth_date, p.unit_id, p.id_hash IS NOT NULL FROM {table} p "
+        "JOIN wanted w ON p.name = w.name AND p.birth_date = w.birth_date AND p.unit_id = w.unit_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [  # SQLite returns dates as text
+        (pk, name, born if isinstance(born, dt.date) else dt.date.fromisoformat(born), unit_id, bool(has_id))
+        for pk, name, born, unit_id, has_id in rows
+    ]
+
+
+def _probe_size() -> int:
+    """Keys per look-up query: PostgreSQL takes thousands; SQLite's statements hold fewer parameters."""
+    return 5000 if connection.vendor == "postgresql" else 300
+
+
+def _load(ids: Iterable[int]) -> list[Person]:
+    """The persons whole (with unit and guardian), in chunks."""
+    wanted = sorted(set(ids))
+    out: list[Person] = []
+    for start in range(0, len(wanted), CHUNK):
+        out += Person.objects.select_related("unit", "guardian").filter(pk__in=wanted[start : start + CHUNK])
+    return out
 
 
 def _in(paths: Sequence[str], path: str) -> bool:
@@ -259,9 +298,18 @@ class PersonLedger(Register):
 
         scope = Unit.objects.for_user(ctx.user, perm=self.import_perm)
         default = scope.filter(pk=ctx.options["unit"]).first() if ctx.options.get("unit") else None
+        refs = sorted({str(r.values["unit"]) for r in rows if r.values.get("unit")})
+        candidates: dict[str, list[Unit]] = {}
+        for start in range(0, len(refs), CHUNK):
+            chunk = refs[start : start + CHUNK]
+            codes, names = [r for r in chunk if r.isdigit()], [r for r in chunk if not r.isdigit()]
+            for unit in scope.filter(division_code__in=codes) if codes else ():
+                candidates.setdefault(unit.division_code, []).append(unit)
+            for unit in scope.filter(name__in=names) if names else ():
+                candidates.setdefault(unit.name, []).append(unit)
         found: dict[str, Unit | str] = {}
-        for ref in {str(r.values["unit"]) for r in rows if r.values.get("unit")}:
-            units = list(scope.filter(division_code=ref)[:2] if ref.isdigit() else scope.filter(name=ref)[:2])
+        for ref in refs:
+            units = candidates.get(ref, [])
             if not units:
                 found[ref] = f"所属单位“{ref}”不存在或不在您的管理范围内"
             elif len(units) > 1:
@@ -283,25 +331,19 @@ class PersonLedger(Register):
                 row.values["unit"] = unit
 
     def _resolve_categories(self, ctx: ImportContext, rows: Sequence[Row]) -> None:
-        dictionaries: dict[int, dict[str, str]] = ctx.cache.setdefault("categories", {})
+        dictionary: CategoryDictionary = ctx.cache.setdefault("categories", CategoryDictionary())
         for row in rows:
             names = row.values.get("categories")
             if not names:
                 continue
-            unit = row.refs.get("unit") or row.target.unit
-            if unit.pk not in dictionaries:
-                words: dict[str, str] = {}
-                for code, name in Category.objects.available_to(unit).values_list("code", "name"):
-                    words[name] = code
-                    words[code] = code
-                dictionaries[unit.pk] = words
-            words = dictionaries[unit.pk]
+            available = dictionary.for_unit(row.refs.get("unit") or row.target.unit)
+            words = {c.name: code for code, c in available.items()} | {code: code for code in available}
             codes = []
             for name in names:
                 if name in words:
                     codes.append(words[name])
                 else:
-                    choices = "、".join(k for k, v in words.items() if k != v)
+                    choices = "、".join(c.name for c in available.values())
                     row.refuse("categories", f"人员类别“{name}”不存在,可填:{choices}")
             row.values["categories"] = codes
 
@@ -310,13 +352,12 @@ class PersonLedger(Register):
         view = scope_paths(ctx.user, perm=Perm.VIEW_RECORDS)
         with_id = [r for r in rows if r.values.get("id_number") and not isinstance(r.values["id_number"], Masked)]
         hashes = {r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or "" for r in with_id}
-        by_hash: dict[str, Person] = {}
-        unique = list(set(hashes.values()))
-        for start in range(0, len(unique), CHUNK):
-            for p in Person.objects.filter(id_hash__in=unique[start : start + CHUNK]).select_related(
-                "unit", "guardian"
-            ):
-                by_hash[p.id_hash or ""] = p
+        unique = sorted(set(hashes.values()))
+        known: list[int] = []  # the persons already registered with one of the file's ID numbers
+        for start in range(0, len(unique), _probe_size()):
+            chunk = unique[start : start + _probe_size()]
+            known += Person.objects.filter(id_hash__in=chunk).values_list("pk", flat=True)
+        by_hash = {p.id_hash or "": p for p in _load(known)}
         unmatched: list[Row] = []
         for row in rows:
             person = by_hash.get(hashes[row.number]) if row.number in hashes else None
@@ -329,28 +370,33 @@ class PersonLedger(Register):
             else:
                 row.refuse("id_number", OTHER_UNIT)
         # by name, birth date and unit: any record for a row without an ID number; for a row with
-        # one, only a record that has none yet (it gets the number)
+        # one, only a record that has none yet (it gets the number). The triples of the file are
+        # probed on the (name, birth_date, unit) index with only the key columns; the few records
+        # that match are loaded whole afterwards.
         keyed = [r for r in unmatched if r.values.get("birth_date") and r.refs.get("unit") is not None]
-        look: dict[tuple[str, dt.date, int], list[Person]] = {}
-        wanted = {(r.values["name"], r.values["birth_date"], r.refs["unit"].pk) for r in keyed}
-        names = sorted({name for name, _, _ in wanted})
-        unit_ids = sorted({unit_id for _, _, unit_id in wanted})
-        for start in range(0, len(names), CHUNK):
-            found = Person.objects.filter(name__in=names[start : start + CHUNK], unit_id__in=unit_ids)
-            for p in found.select_related("unit", "guardian"):
-                key = (p.name, p.birth_date, p.unit_id)
-                if key in wanted:
-                    look.setdefault(key, []).append(p)  # type: ignore[arg-type]
+        wanted: list[tuple[str, dt.date, int]] = sorted(
+            {(r.values["name"], r.values["birth_date"], r.refs["unit"].pk) for r in keyed}
+        )
+        look: dict[tuple[str, dt.date, int], list[tuple[int, bool]]] = {}
+        for start in range(0, len(wanted), _probe_size()):
+            triples = wanted[start : start + _probe_size()]
+            for pk, name, born, unit_id, has_id in _same_triples(triples):
+                look.setdefault((name, born, unit_id), []).append((pk, has_id))
+        matched: dict[int, int] = {}  # row number -> person id
         for row in keyed:
             candidates = look.get((row.values["name"], row.values["birth_date"], row.refs["unit"].pk), [])
             if row.number in hashes:
-                candidates = [p for p in candidates if not p.id_hash]
+                candidates = [c for c in candidates if not c[1]]
             if len(candidates) == 1:
-                row.target = candidates[0]
+                matched[row.number] = candidates[0][0]
             elif len(candidates) > 1:
                 row.refuse(
                     "name", f"{row.refs['unit'].name}有{len(candidates)}名同名且出生日期相同的人员,请填写身份证号以区分"
                 )
+        persons = {p.pk: p for p in _load(matched.values())}
+        for row in keyed:
+            if row.number in matched:
+                row.target = persons[matched[row.number]]
 
     @staticmethod
     def _load_categories(persons: Sequence[Person]) -> None:
@@ -417,6 +463,35 @@ class PersonLedger(Register):
             actions.do_update_person(actor=ctx.user, person=row.target, **changes)
         for code in codes:
             actions.do_set_category(actor=ctx.user, person=row.target, code=code)
+
+    def write_rows(self, ctx: ImportContext, rows: Sequence[Row], progress: Callable[[int], None]) -> None:
+        """Updated rows one by one through the actions; new rows in batches through
+        do_create_persons (the analysis has checked them and found their duplicates in bulk)."""
+        done = 0
+        for row in rows:
+            if row.target is not None:
+                with row_errors(row):
+                    self.write(ctx, row)
+                done += 1
+                progress(done)
+        new = [r for r in rows if r.target is None]
+        job = ctx.cache.get("job")
+        if not new:
+            return
+        with row_errors(*new):
+            actions.do_create_persons(
+                actor=ctx.user,
+                persons=[
+                    actions.NewPerson(
+                        unit=r.refs["unit"],
+                        fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
+                        categories=tuple(r.values.get("categories") or ()),
+                    )
+                    for r in new
+                ],
+                detail={"import_job": job.pk} if job is not None else None,
+                progress=lambda n: progress(done + n),
+            )
 
     # --- export -----------------------------------------------------------------------------------
 

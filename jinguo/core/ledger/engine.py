@@ -11,10 +11,10 @@ import back and the job says which row stopped it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import json
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,17 +24,19 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 
 from jinguo.accounts.scoping import scope_paths
-from jinguo.core import crypto
+from jinguo.core import bulk, crypto
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, AuditResult, ImportJob
 
 from .normalisers import CellError, Masked, is_blank, parse_cell, text
+from .plan import PlanWriter, read_head, read_rows
 from .reader import Header, Sheet, is_note, read_ledger
 from .registry import Register, get_register, header_key
 
 NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
 PREVIEW_UPDATES = 200
+COMMIT_CHUNK = 10_000  # rows looked up and written at a time by the commit
 CHANGED_SINCE_PREVIEW = (
     "预览之后相关记录已有变化(例如他人刚修改或导入了同一批人员),为避免写错,本次导入未执行。请重新上传文件生成预览"
 )
@@ -44,7 +46,7 @@ ROLLED_BACK = "导入已全部撤销,未写入任何数据"
 @dataclass
 class Row:
     number: int  # the sheet's row number, as Excel shows it
-    cells: list[Any]  # the row as read, for the refused-rows sheet
+    cells: list[Any]  # the row as read (the reader's own list), for the refused-rows sheet
     values: dict[str, Any] = field(default_factory=dict)  # parsed, by column key (columns in the file)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, reason)
     refs: dict[str, Any] = field(default_factory=dict)  # what the register resolved (unit, codes …)
@@ -85,8 +87,9 @@ class ImportContext:
 @dataclass
 class Analysis:
     ctx: ImportContext
-    sheet: Sheet
+    sheet_name: str
     rows: list[Row]
+    plan: bytes = b""  # see plan.py
 
     def counts(self) -> dict[str, int]:
         out = {"total": len(self.rows), NEW: 0, UPDATED: 0, UNCHANGED: 0, REFUSED: 0}
@@ -94,9 +97,13 @@ class Analysis:
             out[r.status] += 1
         return out
 
-    def digest(self) -> str:
-        plan = [(r.number, r.status, getattr(r.target, "pk", None)) for r in self.rows]
-        return hashlib.sha256(json.dumps(plan).encode()).hexdigest()
+    def outcomes(self) -> dict[int, list[Any]]:
+        """What the commit will do: {row number: [new or updated, id of the record it updates]}."""
+        return outcomes(self.rows)
+
+
+def outcomes(rows: Sequence[Row]) -> dict[int, list[Any]]:
+    return {r.number: [r.status, getattr(r.target, "pk", None)] for r in rows if r.status in (NEW, UPDATED)}
 
 
 # --- the analysis ----------------------------------------------------------------------------------
@@ -117,13 +124,24 @@ def _json_cell(value: Any) -> Any:
 
 
 def analyse(register: Register, user: Any, file_name: str, data: bytes, options: dict[str, Any]) -> Analysis:
+    """The dry run: read the file, parse and check every row, then look up what it is about."""
     sheet, header = read_ledger(file_name, data, register)
     ctx = ImportContext(user=user, register=register, options=dict(options), header=header)
     rows = _parse_rows(ctx, sheet, header)
     if not rows:
         raise ActionError("表格中没有数据行")
+    writer = PlanWriter()
     for row in rows:
         register.check_row(ctx, row)  # every row: a cadre learns all that is wrong with it at once
+        if row.ok:
+            writer.add(row.number, row.values)  # as checked, before the look-ups resolve references
+    _look_up(ctx, rows)
+    return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
+
+
+def _look_up(ctx: ImportContext, rows: list[Row]) -> None:
+    """Resolve references, find each row's record, refuse duplicates, and say what each row does."""
+    register = ctx.register
     register.prepare(ctx, [r for r in rows if r.ok])
     _refuse_duplicates(register, rows)
     for row in rows:
@@ -139,7 +157,6 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
             row.status = NEW
         else:
             row.status = UPDATED if row.changes else UNCHANGED
-    return Analysis(ctx=ctx, sheet=sheet, rows=rows)
 
 
 def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
@@ -154,7 +171,7 @@ def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
             continue
         if _repeats_header(cells, first, header_keys):
             continue
-        row = Row(number=index + 1, cells=[_json_cell(c) for c in cells])
+        row = Row(number=index + 1, cells=cells)
         for column, col in columns:
             raw = cells[col] if col < len(cells) else None
             try:
@@ -216,7 +233,7 @@ def _detail(analysis: Analysis) -> dict[str, Any]:
     refused = [
         {
             "number": r.number,
-            "cells": r.cells + [""] * (width - len(r.cells)),
+            "cells": [_json_cell(c) for c in r.cells] + [""] * (width - len(r.cells)),
             "name": text(r.values.get(_name_key(ctx)) or ""),
             "errors": [[ctx.label(k), reason] for k, reason in r.errors],
         }
@@ -234,7 +251,7 @@ def _detail(analysis: Analysis) -> dict[str, Any]:
     ][:PREVIEW_UPDATES]
     missing = [c.header for c in ctx.register.columns if c.key not in ctx.header.columns]
     return {
-        "sheet": analysis.sheet.name,
+        "sheet": analysis.sheet_name,
         "header_row": ctx.header.index + 1,
         "headers": labels,
         "ignored": ctx.header.ignored,
@@ -252,10 +269,11 @@ def job_detail(job: ImportJob) -> dict[str, Any]:
     return json.loads(job.detail) if job.detail else {}
 
 
-def job_file(job: ImportJob) -> bytes:
-    if not job.file_data:
-        raise ActionError("导入文件已不再保存,请重新上传")
-    return crypto.fernet().decrypt(bytes(job.file_data))
+def job_plan(job: ImportJob) -> bytes:
+    """The rows the commit will write (see Analysis.plan), decrypted."""
+    if not job.plan_data:
+        raise ActionError("导入数据已不再保存,请重新上传文件")
+    return crypto.fernet().decrypt(bytes(job.plan_data))
 
 
 def refused_rows(job: ImportJob) -> list[dict[str, Any]]:
@@ -300,14 +318,15 @@ def do_preview_import(
         raise ActionError("您无权导入该台账")
     clean_options = _check_options(actor, register, options or {})
     expire_previews()
-    analysis = analyse(register, actor, file_name, data, clean_options)
+    with bulk.gc_paused():
+        analysis = analyse(register, actor, file_name, data, clean_options)
     counts = analysis.counts()
     return ImportJob.objects.create(
         user=actor,
         register=register.slug,
         file_name=file_name[:200],
         file_size=len(data),
-        file_data=crypto.fernet().encrypt(data),
+        plan_data=crypto.fernet().encrypt(analysis.plan),
         options=clean_options,
         total_count=counts["total"],
         new_count=counts[NEW],
@@ -315,7 +334,6 @@ def do_preview_import(
         unchanged_count=counts[UNCHANGED],
         refused_count=counts[REFUSED],
         detail=json.dumps(_detail(analysis), ensure_ascii=False),
-        plan_digest=analysis.digest(),
     )
 
 
@@ -331,7 +349,7 @@ def expire_previews() -> int:
         status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED], created_at__lt=cutoff
     ).update(
         status=ImportJob.Status.CANCELLED,
-        file_data=None,
+        plan_data=None,
         message=f"超过{preview_days()}天未确认,已自动取消",
         finished_at=timezone.now(),
     )
@@ -374,9 +392,9 @@ def do_cancel_import(*, actor: Any, job: ImportJob) -> ImportJob:
     if not job.can_cancel:
         raise ActionError("该导入已完成或正在进行,不能取消")
     job.status = ImportJob.Status.CANCELLED
-    job.file_data = None
+    job.plan_data = None
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "file_data", "finished_at", "updated_at"])
+    job.save(update_fields=["status", "plan_data", "finished_at", "updated_at"])
     return job
 
 
@@ -419,35 +437,24 @@ def run_commit(job_id: int) -> None:
         return  # taken by another worker, or cancelled
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     register = get_register(job.register)
-    progress: Progress | None = None
     try:
         if register is None:  # pragma: no cover - a register removed from the code
             raise ActionError("该台账已不存在")
-        with set_actor(job.user), transaction.atomic():
-            analysis = analyse(register, job.user, job.file_name, job_file(job), job.options)
-            if analysis.digest() != job.plan_digest:
-                raise ActionError(CHANGED_SINCE_PREVIEW)
-            todo = [r for r in analysis.rows if r.status in (NEW, UPDATED)]
-            progress = Progress(job.pk, len(todo))
-            for done, row in enumerate(todo, start=1):
-                try:
-                    register.write(analysis.ctx, row)
-                except ActionError as exc:
-                    raise ActionError(f"第{row.number}行:{exc.message}", field=exc.field) from exc
-                progress(done)
+        with set_actor(job.user), bulk.gc_paused(), transaction.atomic():
+            written = _write_plan(register, job)
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.COMMITTED,
-                progress_done=len(todo),
-                progress_total=len(todo),
+                progress_done=written,
+                progress_total=written,
                 finished_at=timezone.now(),
                 updated_at=timezone.now(),
-                file_data=None,
+                plan_data=None,
             )
             record(
                 AuditEvent.IMPORT,
                 user=job.user,
                 obj=job,
-                detail={"register": job.register, "file": job.file_name, **analysis.counts()},
+                detail={"register": job.register, "file": job.file_name, **job.counts},
             )
     except (ActionError, DatabaseError) as exc:
         reason = exc.message if isinstance(exc, ActionError) else "数据库写入失败"
@@ -455,9 +462,45 @@ def run_commit(job_id: int) -> None:
     except Exception:
         _fail(job, f"导入时发生内部错误。{ROLLED_BACK},请联系管理员")
         raise
+
+
+def _write_plan(register: Register, job: ImportJob) -> int:
+    """Write the rows the dry run promised, chunk by chunk: each chunk is looked up again and must
+    come out as promised (someone may have changed the records since), then written."""
+    plan = job_plan(job)
+    header, promised = read_head(plan)
+    ctx = ImportContext(user=job.user, register=register, options=dict(job.options), header=header)
+    ctx.cache["job"] = job
+    progress = Progress(job.pk, len(promised))
+    try:
+        done = 0
+        wanted = (Row(number=n, cells=[], values=v) for n, v in read_rows(plan) if n in promised)
+        for chunk in _chunks(wanted, COMMIT_CHUNK):
+            _look_up(ctx, chunk)
+            if any(promised[r.number] != [r.status, getattr(r.target, "pk", None)] for r in chunk):
+                raise ActionError(CHANGED_SINCE_PREVIEW)
+            register.write_rows(ctx, chunk, functools.partial(_advance, progress, done))
+            done += len(chunk)
+        if done != len(promised):  # pragma: no cover - a plan is written whole or not at all
+            raise ActionError(CHANGED_SINCE_PREVIEW)
+        return done
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
+
+
+def _advance(progress: Progress, offset: int, done: int) -> None:
+    progress(offset + done)
+
+
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _fail(job: ImportJob, message: str) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
@@ -19,6 +20,7 @@ from django.db import models
 
 from jinguo.accounts.permissions import Perm
 from jinguo.core.crypto import mask_address, mask_id_number, mask_phone, mask_text
+from jinguo.core.errors import ActionError
 
 from .normalisers import Masked
 
@@ -169,6 +171,14 @@ class Register:
         actions; raise ActionError to refuse (the whole import is then rolled back)."""
         raise NotImplementedError
 
+    def write_rows(self, ctx: ImportContext, rows: Sequence[Row], progress: Callable[[int], None]) -> None:
+        """Write every row (new and updated), calling progress(rows done) as it goes. One by one
+        through write() unless the register has a bulk path for many rows."""
+        for done, row in enumerate(rows, start=1):
+            with row_errors(row):
+                self.write(ctx, row)
+            progress(done)
+
     # --- export ---------------------------------------------------------------------------------
 
     def export_queryset(self, user: Any, params: Mapping[str, Any]) -> tuple[Iterable[Any], dict[str, str]]:
@@ -185,6 +195,16 @@ class Register:
 
     def example_rows(self, user: Any) -> list[dict[str, Any]]:
         return [{c.key: c.example for c in self.columns}]
+
+
+@contextmanager
+def row_errors(*rows: Row) -> Iterator[None]:
+    """An action's refusal, named by its row: "第12行:…" (by the first row of a batch)."""
+    try:
+        yield
+    except ActionError as exc:
+        where = f"第{rows[0].number}行" if len(rows) == 1 else f"第{rows[0].number}至{rows[-1].number}行中"
+        raise ActionError(f"{where}:{exc.message}", field=exc.field) from exc
 
 
 RegisterClass = TypeVar("RegisterClass", bound=type[Register])

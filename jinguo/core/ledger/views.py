@@ -58,7 +58,7 @@ def import_upload(request: AuthedHttpRequest, register: str) -> HttpResponse:
             form.add_error("unit" if exc.field == "unit" else "file", exc.message)
         else:
             return redirect("ledgers:job", job.pk)
-    recent = ImportJob.objects.filter(user=request.user, register=reg.slug).defer("file_data", "detail")
+    recent = ImportJob.objects.filter(user=request.user, register=reg.slug).defer("plan_data", "detail")
     return render(
         request,
         "ledger/upload.html",

@@ -207,7 +207,7 @@ def test_commit_writes_the_new_and_changed_rows_in_the_background(
     mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     job = commit(client, preview(client), django_capture_on_commit_callbacks)
     assert (job.status, job.message, job.progress_done, job.progress_total, job.percent) == ("committed", "", 3, 3, 100)
-    assert job.file_data is None  # the uploaded file is not kept once imported
+    assert job.plan_data is None  # the rows to write are not kept once imported
 
     zhang = Person.objects.get(name="张晓燕")
     assert (
@@ -286,28 +286,29 @@ def test_a_task_that_dies_in_the_middle_leaves_nothing_committed(
     client = login(people.street_cadre)
     job = preview(client)
     before = snapshot()
-    real = actions.do_set_category
+    audit_before = AuditEntry.objects.filter(event="create").count()
+    real = actions.record_created
     calls: list[str] = []
 
-    def dies_on_the_second_category(**kwargs: Any) -> Any:
-        calls.append(kwargs["code"])
-        if len(calls) == 2:
-            raise RuntimeError("worker killed")
-        return real(**kwargs)
+    def dies_writing_the_audit_rows(objs: Any, **kwargs: Any) -> Any:
+        calls.append(objs[0]._meta.model_name)
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(actions, "do_set_category", dies_on_the_second_category)
+    monkeypatch.setattr(actions, "record_created", dies_writing_the_audit_rows)
     job = commit(client, job, django_capture_on_commit_callbacks)
-    assert calls == ["left_behind_child", "hardship_child"]  # 张晓燕 was written, then the worker died
+    # the updated rows, then the new persons and their categories were written; then the worker
+    # died writing their audit rows
+    assert calls == ["person"]
     assert (job.status, job.message, job.progress_done) == (
         "failed",
         "导入时发生内部错误。导入已全部撤销,未写入任何数据,请联系管理员",
         0,
     )
     assert snapshot() == before
-    assert not AuditEntry.objects.filter(event="create", object_repr="张晓燕").exists()
+    assert AuditEntry.objects.filter(event="create").count() == audit_before
     assert list(AuditEntry.objects.filter(event="import").values_list("result", flat=True)) == ["failure"]
     # nothing was written, so the same preview can be committed once the fault is gone
-    monkeypatch.setattr(actions, "do_set_category", real)
+    monkeypatch.setattr(actions, "record_created", real)
     assert job.can_commit
     job = commit(client, job, django_capture_on_commit_callbacks)
     assert job.status == "committed"
@@ -774,7 +775,7 @@ def test_cancelling_an_import_forgets_the_file(people, registered, login):
     response = client.post(f"/ledgers/imports/{job.pk}/cancel/")
     assert response["Location"] == "/ledgers/persons/import/"
     job.refresh_from_db()
-    assert (job.status, job.file_data) == ("cancelled", None)
+    assert (job.status, job.plan_data) == ("cancelled", None)
 
 
 # --- the API -----------------------------------------------------------------------------------------------
@@ -898,9 +899,9 @@ def test_previews_nobody_confirmed_within_a_week_are_cancelled_and_their_file_dr
     ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
     fresh = preview(client)
     old.refresh_from_db()
-    assert (old.status, old.file_data, old.message) == ("cancelled", None, "超过7天未确认,已自动取消")
+    assert (old.status, old.plan_data, old.message) == ("cancelled", None, "超过7天未确认,已自动取消")
     fresh.refresh_from_db()
-    assert fresh.status == "preview" and fresh.file_data is not None
+    assert fresh.status == "preview" and fresh.plan_data is not None
     page = client.get(f"/ledgers/imports/{old.pk}/").content.decode()
     assert "该导入已取消,没有写入任何数据。超过7天未确认,已自动取消" in page
 
@@ -946,3 +947,34 @@ def test_workbooks_with_xml_or_archive_tricks_are_refused_before_reading(people,
     }[trick]
     assert message in response.content.decode()
     assert ImportJob.objects.count() == 0
+
+
+def test_rows_without_an_id_number_find_their_person_by_name_birth_date_and_unit(
+    people, tree, login, django_capture_on_commit_callbacks
+):
+    create, cadre = actions.do_create_person, people.street_cadre
+    known = create(actor=cadre, unit=tree.east1, name="林小满", gender="F", birth_date=dt.date(2016, 5, 6))
+    for _ in range(2):  # two records alike: the ledger cannot tell which one it means
+        create(actor=cadre, unit=tree.east2, name="何欢", gender="M", birth_date=dt.date(2015, 2, 3))
+    numbered = create(actor=cadre, unit=tree.east1, name="宋佳", id_number=CHEN_ID)
+    data = xlsx_bytes(
+        [
+            LABELS,
+            row("林小满", "女", dt.date(2016, 5, 6), None, 学校="东一小学"),  # updates 林小满
+            row("何欢", "男", dt.date(2015, 2, 3), None, "东二社区"),  # refused: which 何欢?
+            row("林小满", "女", dt.date(2016, 5, 6), None, "东二社区"),  # another unit: a new person
+            row("宋佳", "女", dt.date(2010, 7, 15), None, 年级="五年级"),  # has an ID number: still found
+        ]
+    )
+    client = login(cadre)
+    job = preview(client, data)
+    assert job.counts == {"total": 4, "new": 1, "updated": 2, "unchanged": 0, "refused": 1}
+    assert refused_shown(client.get(f"/ledgers/imports/{job.pk}/")) == [
+        ("3", "何欢", "姓名", "东二社区有2名同名且出生日期相同的人员,请填写身份证号以区分"),
+    ]
+    job = commit(client, job, django_capture_on_commit_callbacks)
+    assert job.status == "committed"
+    known.refresh_from_db()
+    numbered.refresh_from_db()
+    assert (known.school, numbered.grade, numbered.id_number) == ("东一小学", "五年级", CHEN_ID)
+    assert Person.objects.filter(name="林小满").count() == 2

@@ -1,0 +1,88 @@
+"""The plan of an import: what the dry run read, checked and promised, kept (encrypted, in the
+ImportJob) for the commit, which writes from it without reading the file again.
+
+    head   the header as the file named it, and the outcome promised for each row to write:
+           {row number: [status, id of the record it updates or null]}
+    rows   one JSON line per row that passed the checks, [row number, values], in file order
+
+Each part is compressed on its own; the rows are compressed as the dry run checks them (a ledger
+of 100,000 rows is not held twice in memory) and read back line by line by the commit, which
+works through them in chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from .normalisers import Masked
+from .reader import Header
+
+LENGTH = 8  # bytes of the head's length at the start of a plan
+PIECE = 1 << 16
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, Masked):
+        return {"masked": str(value)}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "masked" in value:
+            return Masked(value["masked"])
+        return dt.date.fromisoformat(value["date"])
+    return value
+
+
+class PlanWriter:
+    def __init__(self) -> None:
+        self._rows = zlib.compressobj(6)
+        self._parts: list[bytes] = []
+
+    def add(self, number: int, values: dict[str, Any]) -> None:
+        line = json.dumps([number, {k: _tag(v) for k, v in values.items()}], ensure_ascii=False)
+        self._parts.append(self._rows.compress(line.encode() + b"\n"))
+
+    def finish(self, header: Header, outcomes: dict[int, list[Any]]) -> bytes:
+        head = {
+            "header": {"index": header.index, "columns": header.columns, "labels": header.labels, "ignored": []},
+            "outcomes": outcomes,
+        }
+        packed = zlib.compress(json.dumps(head, ensure_ascii=False).encode(), 6)
+        return len(packed).to_bytes(LENGTH, "big") + packed + b"".join(self._parts) + self._rows.flush()
+
+
+def read_head(plan: bytes) -> tuple[Header, dict[int, list[Any]]]:
+    size = int.from_bytes(plan[:LENGTH], "big")
+    head = json.loads(zlib.decompress(plan[LENGTH : LENGTH + size]))
+    header = Header(**head["header"])
+    return header, {int(number): outcome for number, outcome in head["outcomes"].items()}
+
+
+def read_rows(plan: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, values) of every row that passed the checks, decompressed as they are read."""
+    size = int.from_bytes(plan[:LENGTH], "big")
+    body = memoryview(plan)[LENGTH + size :]
+    stream = zlib.decompressobj()
+    pending = b""
+    for start in range(0, len(body), PIECE):
+        pending += stream.decompress(body[start : start + PIECE])
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield _row(line)
+    pending += stream.flush()
+    for line in pending.split(b"\n"):
+        if line:
+            yield _row(line)
+
+
+def _row(line: bytes) -> tuple[int, dict[str, Any]]:
+    number, values = json.loads(line)
+    return int(number), {k: _untag(v) for k, v in values.items()}
