@@ -6,6 +6,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("search/", views.search, name="search"),
+    path("options/", views.unit_options, name="options"),
     path("import/", views.import_upload, name="import"),
     path("import/template/", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),

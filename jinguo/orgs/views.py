@@ -18,7 +18,7 @@ from jinguo.core.excel import XLSX_CONTENT_TYPE, write_xlsx
 from jinguo.core.models import AuditEvent
 from jinguo.web.context import breadcrumb
 
-from . import actions, imports
+from . import actions, imports, picker
 from .access import get_unit_for_user
 from .forms import CloseForm, ImportForm, UnitForm
 from .models import Unit, UnitImport, coverage_of
@@ -67,6 +67,21 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
         more = len(found) > SEARCH_LIMIT
         results = _with_paths(found[:SEARCH_LIMIT])
     return render(request, "orgs/_search.html", {"term": term, "results": results, "more": more})
+
+
+@login_required
+def unit_options(request: AuthedHttpRequest) -> HttpResponse:
+    """The options of a unit select, for the search box beside it (orgs.picker): the units of the
+    user's scope (with the permission the form needs) whose name holds the term."""
+    perm = picker.PERMS.get(request.GET.get("perm", ""), Perm.VIEW_UNITS)
+    term = request.GET.get(f"{request.GET.get('field', 'unit')}_q", "").strip()
+    open_only = request.GET.get("open") == "1"
+    if term:
+        options, more = picker.search(request.user, perm, term, open_only=open_only)
+    else:
+        options, more = picker.choices(request.user, perm, open_only=open_only).options, False
+    blank = request.GET.get("blank", "")
+    return render(request, "orgs/_options.html", {"options": options, "more": more, "term": term, "blank": blank})
 
 
 @login_required

@@ -7,7 +7,10 @@ from typing import Any, cast
 
 from django import forms
 
+from jinguo.accounts.permissions import Perm
 from jinguo.core.crypto import mask_address, mask_id_number, mask_phone
+from jinguo.orgs.models import Unit
+from jinguo.orgs.picker import UnitChoiceField
 
 from .actions import SENSITIVE_FIELDS
 from .models import Education, Employment, Gender, GuardianRelation, Relation
@@ -53,14 +56,11 @@ def _style(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
-def unit_choices(units: list[Any]) -> list[tuple[str, str]]:
-    """Units indented by depth below the shallowest one ('　东一社区')."""
-    top = min((u.depth for u in units), default=1)
-    return [(str(u.pk), "\u3000" * (u.depth - top) + u.name) for u in units]
-
-
 class PersonForm(forms.Form):
-    unit = forms.ChoiceField(label="所属单位(社区/村)", error_messages={"required": "请选择所属单位"})
+    unit = UnitChoiceField(
+        label="所属单位(社区/村)",
+        error_messages={"required": "请选择所属单位", "invalid_choice": "所属单位不存在或不在您的管理范围内"},
+    )
     name = forms.CharField(label="姓名", max_length=50, error_messages={"required": "请填写姓名"})
     id_number = forms.CharField(
         label="身份证号", max_length=30, required=False, help_text="填写后出生日期和性别以身份证号为准"
@@ -101,14 +101,20 @@ class PersonForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        units: list[Any],
+        user: Any,
         categories: list[Any] | None = None,
         person: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
-        _choices(self, "unit", [("", "请选择所属单位"), *unit_choices(units)])
+        unit = cast(UnitChoiceField, self.fields["unit"])
+        selected = self.data.get("unit") if self.is_bound else self.initial.get("unit")
+        unit.offer(user, "unit", Perm.EDIT_RECORDS, open_only=True, blank="请选择所属单位", selected=selected)
+        if person is not None and not unit.queryset.filter(pk=person.unit_id).exists():
+            # her unit was closed since: she may stay there (the unit is hers), not be moved into it
+            unit.queryset = Unit.objects.filter(pk=person.unit_id) | unit.queryset
+            unit.choices = [*cast(list[tuple[str, str]], unit.choices), (str(person.unit_id), person.unit.name)]
         self.fields["id_number"].error_messages["max_length"] = "身份证号应为18位"
         if person is None:
             _choices(self, "categories", [(c.code, c.name) for c in categories or []])

@@ -76,7 +76,7 @@ def clean_phone(value: str | None) -> str:
     if not text:
         return ""
     text = text.removeprefix("+86").removeprefix("0086")
-    if len(text) == 11 and text[0] == "1" and text.isdigit():
+    if _MOBILE.fullmatch(text):
         if not _mobile_range_valid(text):
             raise ActionError("电话号码无效:手机号应为11位,固定电话请带区号", field="phone")
         return text
@@ -90,6 +90,9 @@ def clean_phone(value: str | None) -> str:
     return national if national.startswith("1") else "0" + national
 
 
+# 11 digits from 13 to 19, but not 179: phonenumbers takes 11xx, 12xx and 179xx for carrier
+# prefixes (17951 …) and strips them, so for those the later digits matter; they go the long way.
+_MOBILE = re.compile(r"1(?:[3-68-9]\d|7[0-8])\d{8}")
 _MOBILE_RANGES: dict[str, bool] = {}
 
 

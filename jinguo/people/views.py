@@ -21,12 +21,13 @@ from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.crypto import mask_address, mask_id_number, mask_phone, mask_text
 from jinguo.core.errors import ActionError
 from jinguo.core.tree import under_any
+from jinguo.orgs import picker
 from jinguo.orgs.models import Unit
 
 from . import actions
 from .access import get_household_for_user, get_person_for_user, persons_for, visible_to
 from .filters import AGE_BANDS, PersonFilters
-from .forms import CategoryForm, EndCategoryForm, HouseholdForm, MemberForm, PersonForm, unit_choices
+from .forms import CategoryForm, EndCategoryForm, HouseholdForm, MemberForm, PersonForm
 from .models import Category, Gender, Household, HouseholdMember, Person, PersonCategory
 
 PAGE_SIZE = 50
@@ -63,19 +64,6 @@ def _editable_household(request: AuthedHttpRequest, pk: int) -> Household:
     if not has_perm_at(request.user, Perm.EDIT_RECORDS, household.unit):
         raise deny(request.user, model=Household, object_pk=pk, reason="edit_records")
     return household
-
-
-def _unit_options(user: Any, perm: Perm, *, open_only: bool) -> list[Unit]:
-    """Units of the user's scope for a select, in tree order; a scope too large for one select
-    keeps its upper levels."""
-    qs = Unit.objects.for_user(user, perm=perm).only("id", "name", "path", "depth")
-    if open_only:
-        qs = qs.open()
-    units = list(qs[: UNIT_OPTIONS_LIMIT + 1])
-    if len(units) > UNIT_OPTIONS_LIMIT:
-        top = min(u.depth for u in units)
-        units = list(qs.filter(depth__lte=top + 1)[:UNIT_OPTIONS_LIMIT])
-    return units
 
 
 def _categories_in_scope(user: Any) -> list[Category]:
@@ -137,7 +125,9 @@ def person_list(request: AuthedHttpRequest) -> HttpResponse:
             for c in categories
         ],
         "all_categories": urlencode({k: v for k, v in query.items() if k != "category"}),
-        "units": unit_choices(_unit_options(user, Perm.VIEW_RECORDS, open_only=False)),
+        "unit_picker": picker.picker(
+            user, "unit", Perm.VIEW_RECORDS, open_only=False, blank="全部单位(含下级)", selected=filters.unit
+        ),
         "genders": Gender.choices,
         "ages": [(k, v[2]) for k, v in AGE_BANDS.items()],
         "query": urlencode(query),
@@ -291,22 +281,22 @@ def _form_context(request: AuthedHttpRequest, form: PersonForm, **extra: Any) ->
 @login_required
 def person_create(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
-    units = _unit_options(user, Perm.EDIT_RECORDS, open_only=True)
-    if not units:
+    units = picker.scope(user, Perm.EDIT_RECORDS, open_only=True)
+    first = units.first()
+    if first is None:
         raise deny(user, model=Person, reason="edit_records")
-    by_pk = {str(u.pk): u for u in units}
-    unit_pick = request.POST.get("unit") or request.GET.get("unit")
-    unit = by_pk.get(str(unit_pick)) if unit_pick else None
-    categories = list(Category.objects.available_to(unit or units[0])) if units else []
+    unit_pick = str(request.POST.get("unit") or request.GET.get("unit") or "")
+    unit = units.filter(pk=unit_pick).first() if unit_pick.isdigit() else None
+    categories = list(Category.objects.available_to(unit or first))
     form = PersonForm(
         request.POST or None,
-        units=units,
+        user=user,
         categories=categories,
         initial={"unit": str(unit.pk) if unit else ""},
     )
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        unit = by_pk[form.cleaned_data["unit"]]
+        unit = form.cleaned_data["unit"]
         try:
             data = form.changes(is_child=_is_child(form, None))
             if "guardian" in data:
@@ -328,18 +318,14 @@ def person_create(request: AuthedHttpRequest) -> HttpResponse:
 def person_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     person = _editable(request, pk)
     user = request.user
-    units = _unit_options(user, Perm.EDIT_RECORDS, open_only=True)
-    if person.unit_id not in {u.pk for u in units}:
-        units = sorted([*units, person.unit], key=lambda u: u.path)
-    by_pk = {str(u.pk): u for u in units}
-    form = PersonForm.for_person(person, request.POST or None, units=units)
+    form = PersonForm.for_person(person, request.POST or None, user=user)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             data = form.changes(is_child=_is_child(form, person))
             if "guardian" in data:
                 data["guardian"] = _guardian(request, form)
-            unit = by_pk[form.cleaned_data["unit"]]
+            unit = form.cleaned_data["unit"]
             if unit.pk != person.unit_id:
                 data["unit"] = unit
             actions.do_update_person(actor=user, person=person, **data)

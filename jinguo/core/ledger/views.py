@@ -53,7 +53,8 @@ def import_upload(request: AuthedHttpRequest, register: str) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user, register=reg)
     if request.method == "POST" and form.is_valid():
         try:
-            job = preview_import(request.user, reg, form.cleaned_data["file"], {"unit": form.cleaned_data["unit"]})
+            unit = form.cleaned_data["unit"]
+            job = preview_import(request.user, reg, form.cleaned_data["file"], {"unit": unit.pk if unit else None})
         except ActionError as exc:
             form.add_error("unit" if exc.field == "unit" else "file", exc.message)
         else:

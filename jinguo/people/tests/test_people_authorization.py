@@ -288,7 +288,7 @@ def test_create_page_by_role_and_unit(tree, targets, member, login, role, relati
             assert Person.objects.get(name="矩阵新人").unit == unit
         else:  # a unit the form does not offer
             assert response.status_code == 200
-            assert "不在可用的选项中" in response.content.decode()
+            assert "所属单位不存在或不在您的管理范围内" in response.content.decode()
             assert person_snapshot() == before
     else:
         assert (form.status_code, response.status_code) == (404, 404)

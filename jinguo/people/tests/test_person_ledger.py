@@ -472,7 +472,7 @@ def test_a_default_unit_outside_the_scope_is_refused(people, tree, login):
     client = login(people.street_cadre)
     response = upload(client, xlsx_bytes([["姓名", "性别", "出生日期"]]), unit=str(tree.west1.pk))
     assert response.status_code == 200
-    assert "选择一个有效的选项" in response.content.decode()
+    assert "默认所属单位不存在或不在您的管理范围内" in response.content.decode()
     assert ImportJob.objects.count() == 0
 
 
