@@ -5,6 +5,7 @@ fixed; the list exported with the filters on screen, masked for those who may no
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -978,3 +979,16 @@ def test_rows_without_an_id_number_find_their_person_by_name_birth_date_and_unit
     numbered.refresh_from_db()
     assert (known.school, numbered.grade, numbered.id_number) == ("东一小学", "五年级", CHEN_ID)
     assert Person.objects.filter(name="林小满").count() == 2
+
+
+def test_a_legacy_xls_ledger_is_read(people, tree, login, django_capture_on_commit_callbacks):
+    data = (Path(__file__).parent / "fixtures" / "人员台账.xls").read_bytes()
+    client = login(people.street_cadre)
+    job = preview(client, data, name="人员台账.xls")
+    assert job.counts == {"total": 3, "new": 2, "updated": 0, "unchanged": 0, "refused": 1}
+    assert refused_shown(client.get(f"/ledgers/imports/{job.pk}/")) == [("5", "宋佳", "身份证号", NUMERIC_ID)]
+    job = commit(client, job, django_capture_on_commit_callbacks)
+    assert job.status == "committed"
+    lin, he = Person.objects.get(name="林小满"), Person.objects.get(name="何欢")
+    assert (lin.birth_date, lin.gender, lin.phone, lin.unit) == (dt.date(1986, 5, 6), "F", "13800138021", tree.east1)
+    assert (he.birth_date, he.gender, he.phone, he.unit) == (dt.date(1979, 2, 3), "M", "13800138022", tree.east2)
