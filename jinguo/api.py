@@ -8,6 +8,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jinguo.accounts.api import router as accounts_router
 from jinguo.accounts.api_auth import SessionAuth, TokenAuth
+from jinguo.cases.api import families_router
+from jinguo.cases.api import router as cases_router
 from jinguo.core.errors import NOT_FOUND_MESSAGE, ActionError
 from jinguo.core.ledger.api import router as ledgers_router
 from jinguo.orgs.api import router as orgs_router
@@ -74,4 +76,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/units/", orgs_router)
 api.add_router("/persons/", people_router)
 api.add_router("/ledgers/", ledgers_router)
+api.add_router("/cases/", cases_router)
+api.add_router("/key-families/", families_router)
 api.add_router("/", accounts_router)

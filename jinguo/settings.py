@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "jinguo.orgs",
     "jinguo.accounts",
     "jinguo.people",
+    "jinguo.cases",
     "jinguo.web",
 ]
 

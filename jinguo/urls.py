@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/", include("jinguo.orgs.urls")),
     path("audit/", include("jinguo.core.urls")),
     path("people/", include("jinguo.people.urls")),
+    path("cases/", include("jinguo.cases.urls")),
     path("ledgers/", include("jinguo.core.ledger.urls")),
     path("api/", api.urls),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .permissions import Perm, Role
+from .permissions import Perm, Role, role_perms
 
 
 def _memberships(user: Any) -> list:
@@ -62,3 +62,13 @@ def home_units(user: Any, *, perm: str | None = None) -> list:
 
 def is_admin_role(role: str) -> bool:
     return role in {Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+
+
+def users_with_perm_at(perm: Perm | str, unit: Any) -> Any:
+    """The active users who hold `perm` at `unit` (a membership there or above, in an open unit)."""
+    from .models import Membership, User
+
+    wanted = Perm(perm)
+    roles = [role for role in Role.values if wanted in role_perms(role)]
+    members = Membership.objects.filter(unit__path__in=unit.ancestor_paths(), unit__is_closed=False, role__in=roles)
+    return User.objects.filter(is_active=True, pk__in=members.values("user_id")).order_by("username")

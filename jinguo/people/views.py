@@ -145,7 +145,7 @@ def pick(request: AuthedHttpRequest) -> HttpResponse:
     _require_scope(request)
     term = request.GET.get("q", "").strip()
     field = request.GET.get("field", "person")
-    if field not in ("person", "guardian"):
+    if field not in ("person", "guardian", "volunteer"):
         field = "person"
     found: list[dict[str, Any]] = []
     if term:
@@ -206,8 +206,21 @@ def _person_context(
             Unit.objects.filter(path__in=person.unit.ancestor_paths()).values_list("name", flat=True)
         ),
         "show_child": person.is_child or bool(person.guardian_id or person.guardian_name or person.school),
+        **_cases_of(user, person),
     }
     return ctx
+
+
+def _cases_of(user: Any, person: Person) -> dict[str, Any]:
+    """Her cases and her family's place on the key-family register, as far as the viewer sees them
+    (the cases app's scoped reads)."""
+    from jinguo.cases.access import cases_for, families_for
+
+    cases = cases_for(user).filter(person=person).select_related("category").order_by("-received_at")
+    return {
+        "person_cases": list(cases[:20]),
+        "key_family": families_for(user).listed().filter(person=person).first(),
+    }
 
 
 @login_required

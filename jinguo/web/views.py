@@ -25,6 +25,9 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             "established": [k.established for k in coverage.kinds],
             "missing": [k.total - k.established for k in coverage.kinds],
         }
+    from jinguo.cases.dashboard import todos
+
+    ctx["todos"] = todos(request.user)
     return render(request, "web/home.html", ctx)
 
 

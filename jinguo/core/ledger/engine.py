@@ -262,7 +262,7 @@ def _detail(analysis: Analysis) -> dict[str, Any]:
 
 
 def _name_key(ctx: ImportContext) -> str:
-    return ctx.register.columns[0].key
+    return ctx.register.name_column or ctx.register.columns[0].key
 
 
 def job_detail(job: ImportJob) -> dict[str, Any]:

@@ -109,6 +109,7 @@ class Register:
     min_header_matches: ClassVar[int] = 3
     help_lines: ClassVar[tuple[str, ...]] = ()
     section: ClassVar[str] = ""  # the side menu entry to highlight on the ledger's pages
+    name_column: ClassVar[str] = ""  # the column that names a row in the preview (default: the first)
     list_url_name: ClassVar[str] = ""  # the register's list page, for the way back
 
     def column(self, key: str) -> Column:

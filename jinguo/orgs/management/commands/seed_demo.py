@@ -8,6 +8,8 @@ from django.db import transaction
 
 from jinguo.accounts.demo import build_demo_users
 from jinguo.accounts.models import User
+from jinguo.cases.demo import build_demo_cases
+from jinguo.cases.demo import describe as describe_cases
 from jinguo.orgs.demo import build_demo_district
 from jinguo.orgs.models import Unit
 from jinguo.people.demo import build_demo_people, describe
@@ -21,6 +23,7 @@ class Command(BaseCommand):
             district, made = build_demo_district()
             users = build_demo_users(district)
             people = build_demo_people(district, actor=User.objects.filter(username="qu_ganbu").first())
+            cases = build_demo_cases(district)
         if made or users:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -29,5 +32,7 @@ class Command(BaseCommand):
             )
         if people:
             self.stdout.write(self.style.SUCCESS(f"已载入示范区演示人员 {people} 人:{describe(district)}"))
-        if not (made or users or people):
+        if cases:
+            self.stdout.write(self.style.SUCCESS(f"已载入示范区演示案件 {cases} 件:{describe_cases(district)}"))
+        if not (made or users or people or cases):
             self.stdout.write("示范区已存在,未做改动")

@@ -40,6 +40,23 @@
           ]
         });
       }
+      if (kind === "bar") {
+        chart.setOption({
+          tooltip: { trigger: "axis" },
+          grid: { left: 10, right: 10, top: 16, bottom: 10, containLabel: true },
+          xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0 } },
+          yAxis: { type: "value", minInterval: 1 },
+          series: [{ type: "bar", barMaxWidth: 48, data: data.values, itemStyle: { color: "#b0174f" }, label: { show: true, position: "top" } }]
+        });
+      }
+      if (kind === "pie") {
+        chart.setOption({
+          tooltip: { trigger: "item", formatter: "{b}: {c}件 ({d}%)" },
+          legend: { bottom: 0, type: "scroll" },
+          color: ["#b0174f", "#e0457b", "#f29bb8", "#7a4b8c", "#4f7cac", "#7fb069", "#c8a951", "#999999"],
+          series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data, label: { formatter: "{b} {c}" } }]
+        });
+      }
       el.setAttribute("data-drawn", "1");
       window.addEventListener("resize", function () { chart.resize(); });
     });
