@@ -151,6 +151,9 @@ class Browse:
         self.problems.append(f"uncaught script error: {exc}")
 
     def on_request_failed(self, request: Request) -> None:
+        # Leaving a page while its favicon still loads makes Chromium abort that request: not a fault.
+        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""):
+            return
         self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def on_response(self, response: Response) -> None:

@@ -83,7 +83,9 @@ def test_phone_keeps_the_side_menu_behind_the_menu_button(phone):
     button.tap()
     expect(menu).to_be_visible()
     expect(menu.locator(".offcanvas-title")).to_have_text("功能菜单")
-    expect(menu.locator("#menu .nav-link")).to_have_text(["工作台", "组织网络", "人员台账", "用户管理"])
+    expect(menu.locator("#menu .nav-link")).to_have_text(
+        ["工作台", "组织网络", "人员台账", "维权案件", "回访", "重点家庭", "维权月报", "维权设置", "用户管理"]
+    )
     expect(menu).to_have_class(re.compile(r"(^|\s)show(\s|$)"))  # the drawer has finished sliding in
     phone.shoot("10-menu-open")
     menu.get_by_role("link", name="组织网络").tap()

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jinguo.orgs.models import Unit
+from jinguo.people.models import HouseholdMember, Person
 
 from .conftest import DESKTOP, PHONE, Browse
 
@@ -19,7 +20,9 @@ def check(browse: Browse, name: str, heading: str) -> None:
     """The page shows `heading`, fits the screen's width, and is saved when asked."""
     page = browse.page
     expect(page.locator("h1")).to_have_text(heading)
-    page.wait_for_load_state("load")
+    # networkidle, not just load: leaving a page while its favicon still loads aborts that request,
+    # which the watcher reports as a failed request.
+    page.wait_for_load_state("networkidle")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow == 0, f"{name} is {overflow}px wider than the screen"
     browse.shoot(name)
@@ -70,6 +73,32 @@ def test_every_page_loads_clean_and_fits_the_screen(open_browser, viewport):
     cadre.expect_status("/units/999999/", 404)
     cadre.goto("/units/999999/")
     check(cadre, "09-not-found", "未找到该页面或记录")
+
+    # The person registry: the list, a child's page (guardian, categories, family), the forms.
+    cadre.goto("/people/")
+    expect(page.locator("#person-count")).to_have_text(f"共 {Person.objects.count()} 人")
+    expect(page.locator("#person-table tbody tr")).to_have_count(50)
+    check(cadre, "10-people", "人员台账")
+
+    child = (
+        Person.objects.in_category("migrant_child")
+        .exclude(guardian=None)
+        .filter(pk__in=HouseholdMember.objects.values("person_id"))
+        .order_by("pk")
+        .first()
+    )
+    assert child is not None
+    cadre.goto(f"/people/{child.pk}/")
+    expect(page.locator("#guardian")).to_have_text(child.guardian.name if child.guardian else "")
+    check(cadre, "11-person", child.name)
+
+    cadre.goto("/people/new/")
+    expect(page.locator("#person-form")).to_be_visible()
+    check(cadre, "12-person-form", "登记人员")
+
+    cadre.goto("/ledgers/persons/import/")
+    expect(page.locator("#ledger-upload")).to_be_visible()
+    check(cadre, "13-ledger-import", "导入人员台账")
 
     # The audit admin, past her second factor, reads the log of what happened above.
     auditor = open_browser(viewport)
