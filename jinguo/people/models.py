@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
@@ -113,15 +114,36 @@ class CategoryDictionary:
         return self.by_unit[unit.pk]
 
 
+SEALED = re.compile(r"(id|phone):([0-9a-f]{40})")
+
+
+def sealed_term(term: str) -> str | None:
+    """A whole ID number or phone number as a search key that names it without showing it (its
+    blind index), for the address bar, the browser history and the server's logs; None for a
+    term that is neither."""
+    from jinguo.core.excel import normalise
+
+    compact = str(normalise(term)).strip().replace(" ", "")
+    if len(compact) in (15, 18) and compact[:-1].isdigit():
+        return f"id:{blind_index(compact, purpose=ID_PURPOSE)}"
+    if compact.isdigit() and len(compact) >= 7:
+        return f"phone:{blind_index(compact, purpose=PHONE_PURPOSE)}"
+    return None
+
+
 class PersonQuerySet(ScopedQuerySet):
     def search(self, term: str) -> PersonQuerySet:
         """Name (exact or prefix), pinyin initials, a whole ID number, the last 4 digits of the ID
-        plus a name ('1234 张'), or a phone number."""
+        plus a name ('1234 张'), or a phone number; or a search key of `sealed_term`."""
         from jinguo.core.excel import normalise
 
         term = str(normalise(term)).strip()
         if not term:
             return self
+        sealed = SEALED.fullmatch(term)
+        if sealed:
+            field = "id_hash" if sealed.group(1) == "id" else "phone_hash"
+            return self.filter(**{field: sealed.group(2)})
         parts = term.split()
         if len(parts) == 2 and any(p.isdigit() or p[:-1].isdigit() for p in parts):
             digits, name = (parts[0], parts[1]) if parts[0][:-1].isdigit() else (parts[1], parts[0])

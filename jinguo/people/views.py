@@ -28,7 +28,7 @@ from . import actions
 from .access import get_household_for_user, get_person_for_user, persons_for, visible_to
 from .filters import AGE_BANDS, PersonFilters
 from .forms import CategoryForm, EndCategoryForm, HouseholdForm, MemberForm, PersonForm
-from .models import Category, Gender, Household, HouseholdMember, Person, PersonCategory
+from .models import SEALED, Category, Gender, Household, HouseholdMember, Person, PersonCategory, sealed_term
 
 PAGE_SIZE = 50
 PICK_LIMIT = 20
@@ -97,6 +97,11 @@ def _masked(person: Person) -> dict[str, str]:
 def person_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_scope(request)
     user = request.user
+    sealed = sealed_term(request.GET.get("q", ""))
+    if sealed:  # a whole ID number or phone stays out of the address bar and the logs
+        query = request.GET.copy()
+        query["q"] = sealed
+        return redirect(f"{request.path}?{query.urlencode()}")
     filters = PersonFilters.from_params(request.GET)
     qs = filters.apply(persons_for(user), user=user)
     open_rows = (
@@ -132,6 +137,7 @@ def person_list(request: AuthedHttpRequest) -> HttpResponse:
         "ages": [(k, v[2]) for k, v in AGE_BANDS.items()],
         "query": urlencode(query),
         "filtered": bool(query),
+        "sealed": bool(SEALED.fullmatch(filters.q)),
         "count_cap": paging.COUNT_CAP,
         "facets_hidden": by_category is None,
         "can_edit": bool(scope_paths(user, perm=Perm.EDIT_RECORDS)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -74,12 +75,31 @@ def test_the_list_page_searches_the_same_way(reg, people, login):
     assert list_names(client.get("/people/", {"q": "zxy"})) == ["张晓燕", "曾晓燕"]
     assert list_names(client.get("/people/", {"q": "sl"})) == ["单丽"]
     assert list_names(client.get("/people/", {"q": "9976 李明"})) == ["李明"]
-    assert list_names(client.get("/people/", {"q": LI_ID})) == ["李明"]
+    assert list_names(client.get("/people/", {"q": LI_ID}, follow=True)) == ["李明"]
 
 
 def test_a_street_cadre_searching_a_whole_id_of_another_street_finds_nobody(reg, people, login):
-    response = login(people.street_cadre).get("/people/", {"q": LI_ID})
+    response = login(people.street_cadre).get("/people/", {"q": LI_ID}, follow=True)
     assert (list_names(response), person_count(response)) == ([], "共 0 人符合条件")
+
+
+def test_a_whole_id_or_phone_number_never_stays_in_the_address_or_the_page(reg, people, login, tree):
+    client = login(people.district_cadre)
+    for term, name in ((LI_ID, "李明"), (ZHANG_PHONE, "张晓燕")):
+        response = client.get("/people/", {"q": term, "unit": tree.district.pk})
+        assert response.status_code == 302
+        location = response["Location"]
+        kind = "id" if term == LI_ID else "phone"
+        assert re.fullmatch(rf"/people/\?q={kind}%3A[0-9a-f]{{40}}&unit={tree.district.pk}", location), location
+        page = client.get(location)
+        body = page.content.decode()
+        assert list_names(page) == [name]
+        assert term not in body
+        assert 'id="sealed-search"' in body
+        assert 'name="q" value=""' in body
+        # the export button carries the sealed key and exports the same row
+        assert f"/ledgers/persons/export/?q={kind}%3A" in body
+    assert client.get("/people/", {"q": "zxy"}).status_code == 200  # a name stays as typed
 
 
 # --- the list page ---------------------------------------------------------------------------------
