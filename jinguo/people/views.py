@@ -99,9 +99,9 @@ def person_list(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     sealed = sealed_term(request.GET.get("q", ""))
     if sealed:  # a whole ID number or phone stays out of the address bar and the logs
-        query = request.GET.copy()
-        query["q"] = sealed
-        return redirect(f"{request.path}?{query.urlencode()}")
+        resealed = request.GET.copy()
+        resealed["q"] = sealed
+        return redirect(f"{request.path}?{resealed.urlencode()}")
     filters = PersonFilters.from_params(request.GET)
     qs = filters.apply(persons_for(user), user=user)
     open_rows = (
