@@ -8,8 +8,13 @@ With JINGUO_SHOTS=<directory> the pages are also saved there as full-page screen
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from jinguo.accounts.models import User
+from jinguo.cases.access import cases_for
+from jinguo.cases.models import Case, FollowUp, KeyFamily, Kind, Status
+from jinguo.cases.report import monthly_report
 from jinguo.orgs.models import Unit
 from jinguo.people.models import HouseholdMember, Person
 
@@ -99,6 +104,57 @@ def test_every_page_loads_clean_and_fits_the_screen(open_browser, viewport):
     cadre.goto("/ledgers/persons/import/")
     expect(page.locator("#ledger-upload")).to_be_visible()
     check(cadre, "13-ledger-import", "导入人员台账")
+
+    # The rights-protection register: the list, a mediation case (not a violence case, whose every
+    # opening is audited), the intake form, the report, the key families, follow-ups, settings.
+    cadre.goto("/cases/")
+    expect(page.locator("#case-count")).to_have_text(f"共 {Case.objects.count()} 件")
+    expect(page.locator("#case-table tbody tr")).to_have_count(50)
+    check(cadre, "14-cases", "维权案件")
+
+    mediation = (
+        Case.objects.filter(kind=Kind.MEDIATION, status=Status.CLOSED, agreement_reached=True)
+        .exclude(follow_ups__done_on=None)
+        .order_by("pk")
+        .first()
+    )
+    assert mediation is not None and not mediation.is_violence
+    cadre.goto(f"/cases/{mediation.pk}/")
+    expect(page.locator("#case-status")).to_have_text("结案")
+    expect(page.locator("#agreement-docx")).to_be_visible()
+    check(cadre, "15-case", mediation.number)
+
+    cadre.goto("/cases/new/")
+    expect(page.locator("#case-form")).to_be_visible()
+    check(cadre, "16-case-form", "登记来信来访 / 调解 / 家暴案件")
+
+    this_month = monthly_report(User.objects.get(username="qu_ganbu"), district, timezone.localdate().replace(day=1))
+    cadre.goto("/cases/report/")
+    expect(page.locator("#report-sentence")).to_have_text(this_month.sentence())
+    received = any(r.count for r in this_month.by_category)
+    expect(page.locator(".chart[data-drawn] canvas")).to_have_count(2 if received else 1)
+    expect(page.locator("#chart-category-empty")).to_have_count(0 if received else 1)
+    check(cadre, "17-report", "维权工作月报")
+
+    listed = KeyFamily.objects.listed()
+    cadre.goto("/cases/families/")
+    expect(page.locator("#family-count")).to_have_text(f"共 {listed.count()} 户")
+    check(cadre, "18-families", "重点家庭")
+
+    family = listed.exclude(visits=None).select_related("person").order_by("pk").first()
+    assert family is not None
+    cadre.goto(f"/cases/families/{family.pk}/")
+    expect(page.locator("#visits li")).to_have_count(family.visits.count())
+    check(cadre, "19-family", f"{family.person.name}家")
+
+    pending = FollowUp.objects.pending().filter(case__in=cases_for(User.objects.get(username="qu_ganbu")))
+    cadre.goto("/cases/follow-ups/")
+    expect(page.locator("#follow-up-count")).to_have_text(f"共 {pending.count()} 次")
+    check(cadre, "20-follow-ups", "回访")
+
+    cadre.goto("/cases/settings/")
+    expect(page.locator("#limits-form")).to_be_visible()
+    check(cadre, "21-case-settings", "维权工作设置 · 示范区")
 
     # The audit admin, past her second factor, reads the log of what happened above.
     auditor = open_browser(viewport)

@@ -12,7 +12,7 @@ from jinguo.core.access import deny, get_scoped_or_404
 from jinguo.core.audit import record
 from jinguo.core.models import AuditEvent
 
-from .models import Case, CaseQuerySet, KeyFamily, Screening
+from .models import Case, CaseQuerySet, KeyFamily, Screening, Transfer
 
 
 def cases_for(user: Any, perm: Perm = Perm.VIEW_RECORDS) -> CaseQuerySet:
@@ -40,7 +40,11 @@ def can_handle(user: Any, case: Case) -> bool:
 
 
 def can_answer_transfer(user: Any, case: Case) -> bool:
-    return case.transfer_to is not None and has_perm_at(user, Perm.EDIT_RECORDS, case.transfer_to)
+    """EDIT_RECORDS at the unit a pending transfer goes to, and not the one who sent it (a transfer
+    down the tree lies in the sender's own scope)."""
+    if case.transfer_to is None or not has_perm_at(user, Perm.EDIT_RECORDS, case.transfer_to):
+        return False
+    return not case.transfers.filter(state=Transfer.State.PENDING, requested_by=user).exists()
 
 
 def get_case_to_handle(user: Any, pk: Any) -> Case:

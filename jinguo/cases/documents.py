@@ -6,7 +6,6 @@ neither reach Python objects nor break the document's XML with a value."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from functools import cache
 from typing import Any
@@ -18,6 +17,7 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 from jinguo.core.excel import XLSX_MAGIC, check_archive
 
@@ -62,8 +62,7 @@ PLACEHOLDERS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _date(value: dt.date | None) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+_date = cn_date
 
 
 def _heading(doc: Any, text: str) -> None:

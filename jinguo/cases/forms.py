@@ -214,10 +214,29 @@ class TransferForm(StyledForm):
 
 
 class PartyForm(StyledForm):
-    name = forms.CharField(label="姓名", max_length=50, error_messages={"required": "请填写姓名"})
-    role = forms.ChoiceField(label="身份", choices=PartyRole.choices)
-    relation = forms.CharField(label="与当事人关系", max_length=20, required=False)
-    phone = forms.CharField(label="电话", max_length=30, required=False)
+    # The case page draws these in one row without labels: the placeholders and aria-labels say
+    # what goes where.
+    name = forms.CharField(
+        label="姓名",
+        max_length=50,
+        error_messages={"required": "请填写姓名"},
+        widget=forms.TextInput(attrs={"placeholder": "姓名", "aria-label": "其他当事人姓名"}),
+    )
+    role = forms.ChoiceField(
+        label="身份", choices=PartyRole.choices, widget=forms.Select(attrs={"aria-label": "其他当事人身份"})
+    )
+    relation = forms.CharField(
+        label="与当事人关系",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "关系", "aria-label": "与当事人关系"}),
+    )
+    phone = forms.CharField(
+        label="电话",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "电话", "aria-label": "其他当事人电话"}),
+    )
 
 
 class FollowUpForm(StyledForm):

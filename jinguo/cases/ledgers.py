@@ -273,20 +273,25 @@ class CaseLedger(Register):
         end_at = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=zone)
         units = {r.refs["unit"].pk for r in plain}
         candidates: dict[tuple[Any, ...], Case] = {}
-        for case in Case.objects.filter(received_at__gte=start_at, received_at__lt=end_at, unit_id__in=units):
-            key = (timezone.localtime(case.received_at).date(), case.unit_id, case.kind, case.person_id, case.narrative)
-            candidates[key] = case
+        # a person without an ID number was registered by the first import: she is known by her
+        # name and gender on the case, not by the row (which cannot point at her)
+        named: dict[tuple[Any, ...], Case] = {}
+        found = Case.objects.filter(received_at__gte=start_at, received_at__lt=end_at, unit_id__in=units)
+        for case in found.select_related("person"):
+            day = timezone.localtime(case.received_at).date()
+            candidates[(day, case.unit_id, case.kind, case.person_id, case.narrative)] = case
+            if case.person is not None and not case.person.id_hash:
+                named[(day, case.unit_id, case.kind, case.person.name, case.person.gender, case.narrative)] = case
         for row in plain:
             person = row.refs.get("person")
-            key = (
-                row.values["received_on"],
-                row.refs["unit"].pk,
-                row.values["kind"],
-                getattr(person, "pk", None),
-                row.values["narrative"],
-            )
-            if key in candidates:
-                row.target = candidates[key]
+            day, unit, kind = row.values["received_on"], row.refs["unit"].pk, row.values["kind"]
+            if person is None and row.values.get("name") and not row.values.get("id_number"):
+                name = str(row.values["name"]).strip()
+                target = named.get((day, unit, kind, name, row.values.get("gender"), row.values["narrative"]))
+            else:
+                target = candidates.get((day, unit, kind, getattr(person, "pk", None), row.values["narrative"]))
+            if target is not None:
+                row.target = target
 
     def identity(self, row: Row) -> tuple[str, Hashable] | None:
         if row.values.get("number"):

@@ -89,6 +89,11 @@ class MonthlyReport:
     follow_ups_answered: int = 0
     satisfaction: Decimal | None = None
     follow_ups_overdue: int = 0
+    running: bool = False  # the month has not ended: "open at its end" means open now
+
+    @property
+    def at_end_label(self) -> str:
+        return "目前" if self.running else "月末"
 
     @property
     def month_label(self) -> str:
@@ -133,7 +138,7 @@ class MonthlyReport:
             parts.append(f"制止家庭暴力{self.violence_stopped}起")
         if self.violence_share is not None:
             parts.append(f"家庭暴力占婚姻家庭问题的{self.violence_share}%")
-        parts.append(f"月末在办{self.open_at_end}件,其中超期{self.overdue_at_end}件")
+        parts.append(f"{self.at_end_label}在办{self.open_at_end}件,其中超期{self.overdue_at_end}件")
         if self.follow_ups_done:
             tail = f",满意率{self.satisfaction}%" if self.satisfaction is not None else ""
             parts.append(f"回访{self.follow_ups_done}次{tail}")
@@ -153,7 +158,7 @@ def monthly_report(user: Any, unit: Unit, month: dt.date, *, today: dt.date | No
     as_of = min(end_day, today or timezone.localdate())
     end = dt.datetime.combine(end_day, dt.time(), tzinfo=zone)
     cases = cases_for(user).filter(under("unit_path", unit.path))
-    out = MonthlyReport(unit=unit, month=month)
+    out = MonthlyReport(unit=unit, month=month, running=as_of < end_day)
 
     # what came in: one pass over the month's cases, grouped by channel, kind, category and unit
     width = len(unit.path) + Unit.steplen

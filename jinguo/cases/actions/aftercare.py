@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import users_with_perm_at
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 from jinguo.core.excel import check_size
 from jinguo.people.access import visible_to
@@ -87,7 +88,7 @@ def do_schedule_follow_up(*, actor: Any, case: Case, due_on: dt.date) -> FollowU
     if due_on < timezone.localdate():
         raise ActionError("计划回访日期不能早于今天", field="due_on")
     row = FollowUp.objects.create(case=case, due_on=due_on)
-    log(case, actor, "follow_up_plan", before=case.status, note=f"计划{due_on:%Y年%m月%d日}回访")
+    log(case, actor, "follow_up_plan", before=case.status, note=f"计划{cn_date(due_on)}回访")
     return row
 
 
@@ -113,7 +114,7 @@ def do_set_mediators(*, actor: Any, case: Case, users: list[Any], persons: list[
     allowed = users_with_perm_at(Perm.VIEW_RECORDS, case.unit)
     for user in users:
         if not allowed.filter(pk=user.pk).exists():
-            raise ActionError(f"{user.get_full_name() or user.username}不在本单位或上级单位,不能担任调解员")
+            raise ActionError(f"{user.display_name}不在本单位或上级单位,不能担任调解员")
     for person in persons:
         if not visible_to(actor, person):
             raise ActionError("调解员不在您可查看的人员范围内", field="mediators")
@@ -143,7 +144,13 @@ def do_record_session(
         outcome=(outcome or "").strip(),
         recorded_by=actor,
     )
-    log(case, actor, "session", before=case.status, note=f"{held_on:%Y年%m月%d日}在{session.place}调解")
+    log(
+        case,
+        actor,
+        "session",
+        before=case.status,
+        note=f"{cn_date(held_on)}在{session.place}调解",
+    )
     return session
 
 

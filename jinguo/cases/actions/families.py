@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import users_with_perm_at
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 from jinguo.people.access import visible_to
 
@@ -200,7 +201,7 @@ def do_record_screening(
                 person=f.person,
                 colour=colour,
                 reason=(f.note or "").strip()
-                or f"{held_on:%Y年%m月%d日}排查发现:{ScreeningResult.Finding(f.finding).label}",
+                or f"{cn_date(held_on)}排查发现:{ScreeningResult.Finding(f.finding).label}",
                 responsible=responsible or actor,
                 visit_interval_days=DEFAULT_INTERVAL[Colour(colour)],
                 listed_on=held_on,

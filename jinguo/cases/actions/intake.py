@@ -30,6 +30,7 @@ from ..models import (
     Channel,
     Kind,
     PartyRole,
+    RiskLevel,
     Status,
     TimeLimit,
     Urgency,
@@ -248,7 +249,11 @@ def do_update_case(*, actor: Any, case: Case, **fields: Any) -> Case:
         before = case.risk_level
         case.risk_factors = ",".join(factors)
         case.risk_level = risk_level_of(factors) if case.is_violence else ""
-        changed.append("风险因素" if before == case.risk_level else f"风险等级({before or '无'}→{case.risk_level})")
+        if before == case.risk_level:
+            changed.append("风险因素")
+        else:  # the levels as the page names them: 风险等级(中→高)
+            was, now = (RiskLevel(v).label if v else "无" for v in (before, case.risk_level))
+            changed.append(f"风险等级({was}→{now})")
     if fields:
         raise ActionError("不能修改:" + "、".join(sorted(fields)))
     case.save()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at, users_with_perm_at
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 
 from .. import limits
@@ -85,7 +86,7 @@ def do_accept(*, actor: Any, case: Case, handler: Any, note: str = "") -> Case:
     case.status, case.handler, case.accepted_at = Status.ACCEPTED, handler, now
     case.finish_due = limits.due(timezone.localtime(now).date(), case.unit, case.kind, TimeLimit.Step.FINISH)
     case.save()
-    log(case, actor, "accept", before=before, note=note or f"承办人:{handler.get_full_name() or handler.username}")
+    log(case, actor, "accept", before=before, note=note or f"承办人:{handler.display_name}")
     return case
 
 
@@ -203,7 +204,7 @@ def do_approve_close(*, actor: Any, case: Case, note: str = "") -> Case:
     case.save()
     due = limits.due(timezone.localtime(now).date(), case.unit, case.kind, TimeLimit.Step.FOLLOW_UP)
     FollowUp.objects.create(case=case, due_on=due)
-    log(case, actor, "approve_close", before=before, note=note or f"计划{due:%Y年%m月%d日}前首次回访")
+    log(case, actor, "approve_close", before=before, note=note or f"计划{cn_date(due)}前首次回访")
     return case
 
 

@@ -448,7 +448,7 @@ class CaseMediator(models.Model):
     @property
     def name(self) -> str:
         if self.user is not None:
-            return self.user.get_full_name() or self.user.get_username()
+            return self.user.display_name
         return self.person.name if self.person else ""
 
 

@@ -7,6 +7,7 @@ The people of conftest act: a street cadre (东街道) registers and handles, a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -297,3 +298,138 @@ def october(people: Any, tree: Any) -> dict[str, Case]:
     follow_up_done(people, c["C13"], dt.date(2026, 10, 5), False, next_due=dt.date(2026, 10, 30))
     follow_up_done(people, c["C13"], dt.date(2026, 11, 2), True)
     return c
+
+
+# --- reading the pages -------------------------------------------------------------------------------
+
+
+def page_text(html: str) -> str:
+    """The text of an HTML fragment, tags dropped and white space collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def html_of(page: Any) -> str:
+    return page if isinstance(page, str) else page.content.decode()
+
+
+def element(page: Any, element_id: str, tag: str = "div") -> str:
+    """The inner HTML of the element with `element_id` up to the first closing `tag` after it."""
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</{tag}>', html_of(page), re.S)
+    assert found is not None, element_id
+    return found.group(1)
+
+
+def table_rows(page: Any, table_id: str) -> list[tuple[str, ...]]:
+    """The body rows of a table as the text of their cells."""
+    body = element(page, table_id, "table")
+    body = body.split("</thead>", 1)[-1]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = tuple(page_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def marked_rows(page: Any, table_id: str) -> list[str]:
+    """The first cell of each row of a table marked as late (class="table-danger")."""
+    body = element(page, table_id, "table").split("</thead>", 1)[-1]
+    return [page_text(first) for first in re.findall(r'<tr class="table-danger">\s*<td[^>]*>(.*?)</td>', body, re.S)]
+
+
+def count_line(page: Any, element_id: str) -> str:
+    return page_text(element(page, element_id, "p"))
+
+
+def step_buttons(page: Any) -> list[str]:
+    """The steps the case page offers (its 办理 card), in order; [] without the card."""
+    body = html_of(page)
+    if 'id="steps"' not in body:
+        return []
+    card = body.split('id="steps"', 1)[1].split('id="timeline"', 1)[0]
+    return re.findall(r'id="step-(\w+)"', card)
+
+
+def timeline_shown(page: Any) -> list[str]:
+    """The case page's 办理记录, one text per step, without its time."""
+    items = re.findall(r'<li class="list-group-item small">(.*?)</li>', element(page, "timeline", "ol"), re.S)
+    return [re.sub(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} ", "", page_text(i)) for i in items]
+
+
+def field_errors(page: Any) -> list[str]:
+    return re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', html_of(page))
+
+
+def alerts(page: Any) -> list[str]:
+    """The red alerts of a page (form errors not tied to a field, flashed errors)."""
+    return [page_text(a) for a in re.findall(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', html_of(page))]
+
+
+def flashed(response: Any) -> list[tuple[str, str]]:
+    """The messages queued by a view (shown on the next page)."""
+    from django.contrib.messages import get_messages
+
+    storage: Any = get_messages(response.wsgi_request)
+    return [(m.level_tag, str(m)) for m in storage._queued_messages]
+
+
+def register_snapshot() -> list[Any]:
+    """Every row of the case register a page could write, to prove that a refusal changed nothing."""
+    from jinguo.cases.models import (
+        CaseMediator,
+        CaseNumber,
+        CaseParty,
+        DocumentTemplate,
+        KeyFamily,
+        KeyFamilyVisit,
+        MediationSession,
+        Referral,
+        Screening,
+        ScreeningResult,
+        TimeLimit,
+        Transfer,
+    )
+    from jinguo.people.models import Person
+
+    return [
+        [
+            (
+                c.pk,
+                c.status,
+                c.unit_id,
+                c.handler_id,
+                c.transfer_to_id,
+                c.updated_at,
+                c.category_id,
+                c.channel,
+                c.urgency,
+                c.narrative,
+                c.request,
+                c.risk_factors,
+                c.finish_due,
+                c.outcome,
+                c.agreement_reached,
+                c.agreement_terms,
+            )
+            for c in Case.objects.order_by("pk")
+        ],
+        list(CaseEvent.objects.order_by("pk").values_list("pk", "action", "to_status")),
+        list(CaseParty.objects.order_by("pk").values_list("pk", "case_id", "role")),
+        list(Referral.objects.order_by("pk").values_list("pk", "answered_on")),
+        list(Transfer.objects.order_by("pk").values_list("pk", "state")),
+        list(FollowUp.objects.order_by("pk").values_list("pk", "due_on", "done_on", "satisfied")),
+        list(MediationSession.objects.order_by("pk").values_list("pk", "case_id")),
+        list(CaseMediator.objects.order_by("pk").values_list("pk", "user_id", "person_id")),
+        list(
+            KeyFamily.objects.order_by("pk").values_list(
+                "pk", "colour", "responsible_id", "visit_interval_days", "next_visit_due", "lifted_on"
+            )
+        ),
+        list(KeyFamilyVisit.objects.order_by("pk").values_list("pk", "family_id", "visited_on")),
+        list(Screening.objects.order_by("pk").values_list("pk", "unit_id")),
+        list(ScreeningResult.objects.order_by("pk").values_list("pk", "finding")),
+        list(TimeLimit.objects.order_by("pk").values_list("pk", "unit_id", "kind", "step", "days")),
+        list(DocumentTemplate.objects.order_by("pk").values_list("pk", "unit_id", "purpose", "file_name")),
+        list(CaseNumber.objects.order_by("pk").values_list("pk", "last")),
+        list(Person.objects.order_by("pk").values_list("pk", "name", "unit_id")),
+    ]

@@ -9,6 +9,7 @@ import pytest
 
 from jinguo.cases import actions
 from jinguo.cases.models import Case, CaseEvent, CaseMediator, FollowUp, FollowUpWay, Kind, MediationSession, Status
+from jinguo.core.dates import cn_date
 from jinguo.people.tests.helpers import build_registry
 
 from .helpers import case_in, days_from_today, follow_ups_of, last_event, refused, set_times, today
@@ -163,7 +164,7 @@ def test_another_follow_up_is_planned_on_a_closed_case(people, tree):
     row = actions.do_schedule_follow_up(actor=people.street_cadre, case=case, due_on=today())
     assert (row.due_on, row.done_on) == (today(), None)
     assert follow_ups_of(case) == [(today(), None, None), (days_from_today(30), None, None)]
-    assert last_event(case).note == f"计划{today():%Y年%m月%d日}回访"
+    assert last_event(case).note == f"计划{cn_date(today())}回访"
 
 
 def test_a_follow_up_is_planned_neither_before_closing_nor_in_the_past(people, tree):
@@ -254,7 +255,7 @@ def test_a_session_is_recorded_with_its_place_and_outcome(people, tree):
         "初步同意",
         people.street_cadre,
     )
-    assert last_event(case).note == f"{held:%Y年%m月%d日}在东街道调解室调解"
+    assert last_event(case).note == f"{cn_date(held)}在东街道调解室调解"
 
 
 def test_a_session_in_the_future_or_without_a_place_is_refused(people, tree):

@@ -14,6 +14,7 @@ from docx import Document
 from jinguo.cases import actions, documents
 from jinguo.cases.models import DocumentTemplate, Kind, PartyRole, Status
 from jinguo.cases.report import monthly_report
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 from jinguo.people.tests.helpers import build_registry
 
@@ -72,7 +73,7 @@ def agreed_mediation(people, tree, reg, *, unit=None, terms=TERMS, narrative="�
 
 
 def long_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return f"{cn_date(day)}"
 
 
 # --- the default templates -----------------------------------------------------------------------

@@ -365,7 +365,7 @@ def test_changing_the_factors_changes_the_level_and_records_it(tree, people):
     case = register(people.street_cadre, tree.east, kind=Kind.VIOLENCE, risk_factors=["escalating"])
     case = actions.do_update_case(actor=people.street_cadre, case=case, risk_factors=["escalating", "strangling"])
     assert (case.risk_level, case.risk_factors) == (RiskLevel.HIGH, "escalating,strangling")
-    assert CaseEvent.objects.filter(case=case, action="update").get().note == "修改了风险等级(medium→high)"
+    assert CaseEvent.objects.filter(case=case, action="update").get().note == "修改了风险等级(中→高)"
 
 
 # --- numbers and dates ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from conftest import make_user
 from jinguo.cases import actions
 from jinguo.cases.access import cases_for, get_case_for_user, get_case_to_handle
 from jinguo.cases.models import Case, CaseEvent, FollowUp, FollowUpWay, Kind, Outcome, Referral, Status, Transfer
+from jinguo.core.dates import cn_date
 from jinguo.core.errors import ActionError
 
 from .helpers import (
@@ -232,7 +233,7 @@ def test_another_leader_approves_and_the_first_follow_up_is_planned(people, tree
         street_leader,
         "closing",
         "closed",
-        f"计划{due:%Y年%m月%d日}前首次回访",
+        f"计划{cn_date(due)}前首次回访",
     )
 
 

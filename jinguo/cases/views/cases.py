@@ -16,9 +16,11 @@ from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at, home_units, scope_paths, users_with_perm_at
 from jinguo.core import paging
 from jinguo.core.access import deny
+from jinguo.core.audit import record
 from jinguo.core.context import AuthedHttpRequest
 from jinguo.core.crypto import mask_phone
 from jinguo.core.errors import ActionError
+from jinguo.core.models import AuditEvent
 from jinguo.orgs import picker
 from jinguo.orgs.models import Unit
 from jinguo.people.access import persons_for
@@ -152,9 +154,9 @@ def case_create(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记,编号 {case.number}")
             return redirect("cases:detail", case.pk)
-    picked = None
-    if form.is_bound and form.is_valid():
-        picked = _picked_person(request, form)
+    # the person she picked stays picked when the form comes back with an error
+    pk = str(form.data.get("person") or "") if form.is_bound else ""
+    picked = persons_for(user).filter(pk=pk).select_related("unit").first() if pk.isdigit() else None
     return render(request, "cases/case_form.html", {"section": "cases", "form": form, "picked": picked})
 
 
@@ -264,4 +266,6 @@ def case_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已保存")
             return redirect("cases:detail", case.pk)
+    if case.is_violence:  # the form shows what was registered: an opening of the case
+        record(AuditEvent.ACCESS, user=request.user, obj=case, detail={"opened": "violence_case"})
     return render(request, "cases/case_edit.html", {"section": "cases", "c": case, "form": form})

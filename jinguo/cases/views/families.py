@@ -356,6 +356,17 @@ def screening_create(request: AuthedHttpRequest) -> HttpResponse:
             "findings": ScreeningResult.Finding.choices,
             "errors": errors,
             "posted": request.POST,
+            # what she marked for each family, kept when the form comes back with an error
+            "rows": [
+                {
+                    "p": p,
+                    "finding": request.POST.get(f"finding_{p.pk}", ""),
+                    "note": request.POST.get(f"note_{p.pk}", ""),
+                    "listed": request.POST.get(f"list_{p.pk}") == "1",
+                }
+                for p in heads
+            ],
+            "held_on": request.POST.get("held_on") or f"{timezone.localdate():%Y-%m-%d}",
             "unit_picker": picker.picker(
                 user,
                 "unit",

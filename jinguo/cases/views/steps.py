@@ -26,7 +26,7 @@ from jinguo.orgs.models import Unit
 from jinguo.people.access import persons_for
 
 from .. import actions, documents
-from ..access import can_answer_transfer, can_handle, get_case_for_user, get_case_to_handle
+from ..access import can_answer_transfer, can_handle, get_case_for_user, get_case_to_handle, open_case
 from ..forms import (
     AcceptForm,
     AgreementForm,
@@ -42,7 +42,7 @@ from ..forms import (
     SessionForm,
     TransferForm,
 )
-from ..models import Case, FollowUp
+from ..models import Case, FollowUp, Kind, Status
 from .cases import case_context, transfer_targets
 
 # action -> (form key on the page, form class)
@@ -127,9 +127,31 @@ def _run(user: Any, case: Case, action: str, d: dict[str, Any]) -> Any:
     return actions.do_add_note(actor=user, case=case, note=d["note"])
 
 
-def _again(request: AuthedHttpRequest, case: Case, key: str, form: Any) -> HttpResponse:
-    case = get_case_for_user(request.user, case.pk)
-    return render(request, "cases/case_detail.html", case_context(request, case, **{key: form}), status=200)
+def _form_shown(ctx: dict[str, Any], key: str, action: str | None) -> bool:
+    """Whether the case page draws the form that was sent, and so its errors (a step the case has
+    moved past meanwhile, or a mediation form of a case asked to close, is not drawn)."""
+    c, steps = ctx["c"], ctx["steps"]
+    if action == "note":
+        return bool(steps) and "accept_transfer" not in steps
+    if action is not None:
+        return action in steps
+    if key == "party":
+        return bool(ctx["can_edit"])
+    if key == "schedule":
+        return bool(ctx["can_record_follow_up"])
+    if key == "follow_up":
+        return bool(ctx["can_record_follow_up"]) and any(f.done_on is None for f in ctx["follow_ups"])
+    return c.kind == Kind.MEDIATION and bool(ctx["can_edit"]) and c.status != Status.CLOSING
+
+
+def _again(request: AuthedHttpRequest, case: Case, key: str, form: Any, action: str | None = None) -> HttpResponse:
+    case = open_case(request.user, case.pk)  # the whole page again: an opening of a violence case
+    ctx = case_context(request, case, **{key: form})
+    if not _form_shown(ctx, key, action):  # the refusal is said above the page instead
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return render(request, "cases/case_detail.html", ctx, status=200)
 
 
 @login_required
@@ -144,12 +166,12 @@ def step(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
     form = _form(action, case, request.POST)
     key = STEP_FORMS[action][0]
     if not form.is_valid():
-        return _again(request, case, key, form)
+        return _again(request, case, key, form, action)
     try:
         result = _run(request.user, case, action, form.cleaned_data)
     except ActionError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return _again(request, case, key, form)
+        return _again(request, case, key, form, action)
     messages.success(request, DONE[action])
     if action == "accept_transfer" or not isinstance(result, Case) or can_handle(request.user, result):
         return redirect("cases:detail", case.pk)
@@ -192,8 +214,12 @@ def party_remove(request: AuthedHttpRequest, pk: int, party: int) -> HttpRespons
     row = case.parties.filter(pk=party).first()
     if row is None or not can_handle(request.user, case):
         raise deny(request.user, model=Case, object_pk=pk, reason="party")
-    actions.do_remove_party(actor=request.user, party=row)
-    messages.success(request, "已删除当事人")
+    try:
+        actions.do_remove_party(actor=request.user, party=row)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已删除当事人")
     return redirect("cases:detail", case.pk)
 
 

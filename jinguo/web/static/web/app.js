@@ -50,11 +50,20 @@
         });
       }
       if (kind === "pie") {
+        // On a phone the names beside the ring would be cut to one character: the counts go on
+        // the ring, and the legend below it wraps to show every name (no paging).
+        var narrow = el.clientWidth < 480;
         chart.setOption({
           tooltip: { trigger: "item", formatter: "{b}: {c}件 ({d}%)" },
-          legend: { bottom: 0, type: "scroll" },
+          legend: narrow ? { bottom: 0, type: "plain", itemGap: 8 } : { bottom: 0, type: "scroll" },
           color: ["#b0174f", "#e0457b", "#f29bb8", "#7a4b8c", "#4f7cac", "#7fb069", "#c8a951", "#999999"],
-          series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data, label: { formatter: "{b} {c}" } }]
+          series: [{
+            type: "pie", radius: narrow ? ["28%", "55%"] : ["35%", "65%"], center: ["50%", narrow ? "36%" : "45%"], data: data,
+            label: narrow ? { position: "inside", formatter: "{c}", color: "#fff", fontWeight: "bold" } : { formatter: "{b} {c}" },
+            labelLine: { show: !narrow },
+            minShowLabelAngle: narrow ? 12 : 0,  // a sliver's count would run into its neighbour's
+            labelLayout: { hideOverlap: true }
+          }]
         });
       }
       el.setAttribute("data-drawn", "1");
