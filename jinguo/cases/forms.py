@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from jinguo.accounts.permissions import Perm
+from jinguo.core.forms import style
 from jinguo.orgs.picker import UnitChoiceField
 from jinguo.people.models import Gender
 
@@ -33,20 +34,6 @@ PARTY_ROWS = 3
 
 def _blank(choices: Any, label: str = "—") -> list[tuple[str, str]]:
     return [("", label), *choices]
-
-
-def style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
-            css = "form-check-input"
-        elif isinstance(widget, forms.HiddenInput):
-            continue
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
 
 
 class StyledForm(forms.Form):

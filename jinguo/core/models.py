@@ -124,6 +124,37 @@ class AuditEntry(AbstractLogEntry):
         raise PermissionError("audit rows cannot be deleted")
 
 
+class DictionaryQuerySet(models.QuerySet):
+    def available_to(self, unit: Any) -> DictionaryQuerySet:
+        """The common dictionary plus the entries a unit above `unit` (or it) added."""
+        from django.db.models import Q
+
+        paths = unit.ancestor_paths() if unit is not None else []
+        return self.filter(Q(unit__isnull=True) | Q(unit__path__in=paths), is_active=True)
+
+
+class DictionaryEntry(models.Model):
+    """An entry of a dictionary a district can extend (person categories, case categories): the
+    common entries have no unit; a unit's own serve it and the units below."""
+
+    code = models.SlugField("代码", max_length=40)
+    name = models.CharField("名称", max_length=40)
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="增设单位"
+    )
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=100)
+
+    objects = DictionaryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ScopedQuerySet(models.QuerySet):
     """Reads of records that belong to a unit. `for_user` is the only way pages and the API read
     them: the user's units and everything below, nothing for a user with no unit."""

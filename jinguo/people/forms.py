@@ -9,6 +9,7 @@ from django import forms
 
 from jinguo.accounts.permissions import Perm
 from jinguo.core.crypto import mask_address, mask_id_number, mask_phone
+from jinguo.core.forms import style
 from jinguo.orgs.models import Unit
 from jinguo.orgs.picker import UnitChoiceField
 
@@ -40,20 +41,6 @@ def _blank(choices: Any, label: str = "—") -> list[tuple[str, str]]:
 
 def _choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
     cast(forms.ChoiceField, form.fields[name]).choices = choices
-
-
-def _style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            css = "form-check-input"
-        elif isinstance(widget, forms.HiddenInput):
-            continue
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
 
 
 class PersonForm(forms.Form):
@@ -131,7 +118,7 @@ class PersonForm(forms.Form):
                 self.fields[key].help_text = "留空则保持不变" if value else ""
                 if value and key in PLACEHOLDER_MASKS:
                     self.fields[key].widget.attrs["placeholder"] = PLACEHOLDER_MASKS[key](value)
-        _style(self)
+        style(self)
 
     @classmethod
     def for_person(cls, person: Any, data: Any = None, **kwargs: Any) -> PersonForm:
@@ -202,7 +189,7 @@ class CategoryForm(forms.Form):
         super().__init__(*args, **kwargs)
         _choices(self, "code", _blank([(c.code, c.name) for c in categories], "请选择类别"))
         self.fields["code"].widget.attrs.update({"class": "form-select form-select-sm w-auto", "aria-label": "类别"})
-        _style(self)
+        style(self)
 
 
 class EndCategoryForm(forms.Form):
@@ -211,7 +198,7 @@ class EndCategoryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        style(self)
 
 
 class HouseholdForm(forms.Form):
@@ -219,7 +206,7 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        style(self)
 
 
 class MemberForm(forms.Form):
@@ -232,4 +219,4 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        style(self)

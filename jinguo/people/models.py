@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jinguo.core.crypto import EncryptedTextField, blind_index
-from jinguo.core.models import ScopedModel, ScopedQuerySet
+from jinguo.core.models import DictionaryEntry, ScopedModel, ScopedQuerySet
 
 from . import pinyin
 
@@ -68,35 +68,15 @@ class GuardianRelation(models.TextChoices):
 CHILD_AGE = 18
 
 
-class CategoryQuerySet(models.QuerySet["Category"]):
-    def available_to(self, unit: Any) -> CategoryQuerySet:
-        """The common dictionary plus the entries a unit above `unit` (or it) added."""
-        paths = unit.ancestor_paths() if unit is not None else []
-        return self.filter(Q(unit__isnull=True) | Q(unit__path__in=paths), is_active=True)
-
-
-class Category(models.Model):
+class Category(DictionaryEntry):
     """A category of the dictionary (留守儿童, 困难妇女 …); a district may add its own."""
 
-    code = models.SlugField("代码", max_length=40)
-    name = models.CharField("名称", max_length=40)
     for_children = models.BooleanField("儿童类别", default=False)
-    unit = models.ForeignKey(
-        "orgs.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="增设单位"
-    )
-    is_active = models.BooleanField("启用", default=True)
-    sort = models.PositiveSmallIntegerField("排序", default=100)
 
-    objects = CategoryQuerySet.as_manager()
-
-    class Meta:
+    class Meta(DictionaryEntry.Meta):
         verbose_name = "人员类别"
         verbose_name_plural = "人员类别"
-        ordering = ["sort", "id"]
         constraints = [models.UniqueConstraint(fields=["code"], name="category_code_unique")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CategoryDictionary:

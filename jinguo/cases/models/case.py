@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jinguo.core.crypto import EncryptedTextField
-from jinguo.core.models import ScopedModel, ScopedQuerySet
+from jinguo.core.models import DictionaryEntry, ScopedModel, ScopedQuerySet
 from jinguo.core.tree import under_any
 
 
@@ -118,35 +118,15 @@ def risk_level_of(factors: list[str]) -> str:
     return RiskLevel.LOW
 
 
-class CaseCategoryQuerySet(models.QuerySet["CaseCategory"]):
-    def available_to(self, unit: Any) -> CaseCategoryQuerySet:
-        """The common dictionary plus the entries a unit above `unit` (or it) added."""
-        paths = unit.ancestor_paths() if unit is not None else []
-        return self.filter(Q(unit__isnull=True) | Q(unit__path__in=paths), is_active=True)
-
-
-class CaseCategory(models.Model):
+class CaseCategory(DictionaryEntry):
     """What a case is about (婚姻家庭, 家庭暴力 …); a district may add its own."""
 
-    code = models.SlugField("代码", max_length=40)
-    name = models.CharField("名称", max_length=40)
     is_family = models.BooleanField("属于婚姻家庭问题", default=False)
-    unit = models.ForeignKey(
-        "orgs.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="增设单位"
-    )
-    is_active = models.BooleanField("启用", default=True)
-    sort = models.PositiveSmallIntegerField("排序", default=100)
 
-    objects = CaseCategoryQuerySet.as_manager()
-
-    class Meta:
+    class Meta(DictionaryEntry.Meta):
         verbose_name = "案件类别"
         verbose_name_plural = "案件类别"
-        ordering = ["sort", "id"]
         constraints = [models.UniqueConstraint(fields=["code"], name="case_category_code_unique")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 VIOLENCE_CATEGORY = "domestic_violence"
