@@ -39,6 +39,7 @@ from jinguo.cases.report import MonthlyReport, monthly_report
 from jinguo.cases.views.report import report_rows
 from jinguo.cases.views.steps import DONE
 from jinguo.core.crypto import mask_id_number
+from jinguo.core.dates import cn_date
 from jinguo.core.models import AuditEntry
 from jinguo.core.tree import under
 from jinguo.orgs.models import Unit
@@ -334,7 +335,7 @@ def test_street_cadre_takes_a_violence_hotline_call_and_the_leader_approves_its_
         f"承办人:{cadre.display_name}",
         "已解决(制止家庭暴力)",
         "",
-        f"计划{follow_up.due_on:%Y年%m月%d日}前首次回访",
+        f"计划{cn_date(follow_up.due_on)}前首次回访",
         "电话回访,满意",
     ]
     expect(page.locator("#timeline li")).to_have_text([timeline_line(e) for e in events])
