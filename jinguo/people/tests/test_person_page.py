@@ -368,3 +368,13 @@ def test_pick_lists_visible_persons_masked(reg, people, login):
     assert "330122********9967" in body and ZHANG_ID not in body
     nobody = login(people.street_cadre).get("/people/pick/", {"q": "李明"}).content.decode()
     assert "没有找到“李明”" in nobody
+
+
+def test_a_household_of_another_unit_shows_no_names_from_it(reg, people, login):
+    # 李明 of 西一社区 is registered in 张晓燕's household of 东一社区, which the west street cannot see
+    actions.do_add_member(actor=people.district_cadre, household=reg.household, person=reg.li, relation="other")
+    page = login(people.sibling_street_cadre).get(f"/people/{reg.li.pk}/")
+    assert "其他单位登记的家庭 · 本人:其他 · 3 人" in text(page.content.decode())
+    assert "张晓燕" not in page.content.decode()
+    assert f"/people/households/{reg.household.pk}/" not in page.content.decode()
+    assert login(people.sibling_street_cadre).get(f"/people/households/{reg.household.pk}/").status_code == 404
