@@ -49,8 +49,8 @@ def todos(user: Any) -> list[Todo]:
     add(
         "to_accept",
         "待受理",
-        cases.filter(status=Status.REGISTERED, transfer_to__isnull=True),
-        f"{base}?status=registered",
+        cases.to_accept(),
+        f"{base}?status=to_accept",
     )
     approve = scope_paths(user, perm=Perm.APPROVE)
     if approve:

@@ -16,7 +16,8 @@ from jinguo.core.tree import under, under_any
 from .models import CaseQuerySet, Channel, Kind, Status
 
 # besides the statuses themselves
-PSEUDO_STATUSES = {"open": "未办结", "overdue": "超期", "transfer_in": "待接收转办"}
+# 待受理: registered and not on its way to another unit (a case sent on waits there, as 待接收转办)
+PSEUDO_STATUSES = {"open": "未办结", "overdue": "超期", "to_accept": "待受理", "transfer_in": "待接收转办"}
 
 
 def _date(value: Any) -> dt.date | None:
@@ -67,6 +68,8 @@ class CaseFilters:
             qs = qs.open()
         elif self.status == "overdue":
             qs = qs.overdue(today)
+        elif self.status == "to_accept":
+            qs = qs.to_accept()
         elif self.status == "transfer_in":
             paths = scope_paths(user, perm=Perm.EDIT_RECORDS)
             qs = qs.filter(under_any("transfer_to_path", paths)) if paths else qs.none()

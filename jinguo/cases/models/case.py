@@ -145,6 +145,11 @@ class CaseQuerySet(ScopedQuerySet):
     def open(self) -> CaseQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
+    def to_accept(self) -> CaseQuerySet:
+        """Registered and waiting to be accepted here: not on its way to another unit (that one
+        waits there, as a transfer to answer)."""
+        return self.filter(status=Status.REGISTERED, transfer_to__isnull=True)
+
     def overdue(self, today: dt.date | None = None) -> CaseQuerySet:
         """Not accepted by its accept date, or not finished by its finish date."""
         today = today or timezone.localdate()

@@ -267,7 +267,7 @@ def test_a_unit_outside_her_scope_filters_to_nothing(cases, people, tree):
             {"status": "done"},
             {
                 "detail": "案件状态“done”无效,可选:registered、accepted、in_progress、referred、finished、closing、"
-                "closed、open、overdue、transfer_in",
+                "closed、open、overdue、to_accept、transfer_in",
                 "field": "status",
             },
         ),
