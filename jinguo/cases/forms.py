@@ -268,7 +268,9 @@ class MediatorsForm(StyledForm):
 
 
 class TimeLimitForm(StyledForm):
-    def __init__(self, *args: Any, table: list[dict[str, Any]], **kwargs: Any) -> None:
+    """`readonly`: shown to one who may not set them (the inputs disabled)."""
+
+    def __init__(self, *args: Any, table: list[dict[str, Any]], readonly: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for row in table:
             name = f"{row['kind']}__{row['step']}"
@@ -280,6 +282,7 @@ class TimeLimitForm(StyledForm):
                 initial=row["days"] if row["own"] else None,
                 widget=forms.NumberInput(attrs={"placeholder": str(row["days"])}),
                 error_messages={"min_value": "时限应在1到365天之间", "max_value": "时限应在1到365天之间"},
+                disabled=readonly,
             )
         style(self)
 

@@ -1785,6 +1785,7 @@ def test_a_leader_sets_a_time_limit_and_new_cases_follow_it(people, tree, login)
     assert page.status_code == 200
     assert '<h1 class="h4 mb-3">维权工作设置 · 东街道</h1>' in html_of(page)
     assert limits_shown(page)["petition__accept"] == ("", "3")
+    assert " disabled" not in "".join(re.findall(r'<input type="number" name="\w+"[^>]*>', html_of(page)))
     data = {"limits": "1", **dict.fromkeys(LIMIT_FIELDS, ""), "petition__accept": "5", "violence__accept": "1"}
     response = client.post(f"/cases/settings/?unit={tree.east.pk}", data)
     assert (response.status_code, response["Location"]) == (302, f"/cases/settings/?unit={tree.east.pk}")
@@ -1830,6 +1831,9 @@ def test_a_cadre_sees_the_limits_read_only_and_cannot_change_them(people, tree, 
     assert "只有领导可以修改。" in body
     assert "保存时限" not in body
     assert limits_shown(page)["petition__finish"] == ("10", "10")
+    inputs = re.findall(r'<input type="number" name="(\w+)"[^>]*>', body)
+    assert sorted(inputs) == sorted(LIMIT_FIELDS)
+    assert all(" disabled" in tag for tag in re.findall(r'<input type="number" name="\w+"[^>]*>', body))
     before = register_snapshot()
     data = {"limits": "1", **dict.fromkeys(LIMIT_FIELDS, ""), "petition__finish": "30"}
     assert client.post("/cases/settings/", data).status_code == 404

@@ -178,7 +178,11 @@ def unit_settings(request: AuthedHttpRequest) -> HttpResponse:
     can_limit = has_perm_at(user, Perm.APPROVE, unit)
     can_template = has_perm_at(user, Perm.EDIT_RECORDS, unit)
     table = limits.table_for(unit)
-    form = TimeLimitForm(request.POST if request.method == "POST" and "limits" in request.POST else None, table=table)
+    form = TimeLimitForm(
+        request.POST if request.method == "POST" and "limits" in request.POST else None,
+        table=table,
+        readonly=not can_limit,
+    )
     upload = TemplateUploadForm(
         request.POST if "upload" in request.POST else None, request.FILES if "upload" in request.POST else None
     )
