@@ -736,8 +736,7 @@ def test_on_a_phone_the_intake_form_list_case_page_and_report_fit_and_an_anonymo
     assert overflow(phone) == 0
     # one column: what she came for, then what to do next, the other parties, the timeline last
     tops = {
-        card: page.locator(f"#{card}").bounding_box()["y"]
-        for card in ("case-info", "steps", "parties", "timeline")
+        card: page.locator(f"#{card}").bounding_box()["y"] for card in ("case-info", "steps", "parties", "timeline")
     }
     assert sorted(tops, key=tops.__getitem__) == ["case-info", "steps", "parties", "timeline"]
     phone.shoot("46-case")
