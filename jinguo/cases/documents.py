@@ -138,24 +138,24 @@ def template_for(unit: Any, purpose: str) -> tuple[bytes, DocumentTemplate | Non
     return default_template(purpose), None
 
 
+class NotAPlaceholder(SecurityError):
+    """A template holds more than text and plain placeholders."""
+
+
 class PlaceholdersOnly(SandboxedEnvironment):
     """The sandbox, accepting nothing but text and plain placeholders ({{ name }}): no tags (loops,
     conditions, macros), no attributes, calls, filters or arithmetic. The sandbox alone keeps a
     template from Python's objects, not from the server's time and memory ({{ "字" * 10**10 }}, loops
     inside loops). Uploads are checked with it; what is stored has passed it."""
 
-    ALLOWED = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name)
+    ALLOWED = (nodes.Output, nodes.TemplateData, nodes.Name)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
         tree = source if isinstance(source, nodes.Template) else self.parse(source)
-        for node in (tree, *tree.find_all(nodes.Node)):
+        for node in tree.find_all(nodes.Node):
             if not isinstance(node, self.ALLOWED):
                 raise NotAPlaceholder(type(node).__name__)
         return super().from_string(tree, globals, template_class)
-
-
-class NotAPlaceholder(SecurityError):
-    pass
 
 
 def render(template: bytes, context: dict[str, Any], *, strict: bool = False) -> bytes:

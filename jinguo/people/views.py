@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -183,11 +183,11 @@ def _person_context(
     history = list(PersonCategory.objects.filter(person=person).select_related("category", "set_by", "ended_by"))
     open_ids = {r.category_id for r in history if r.ended_on is None}
     memberships = list(
-        HouseholdMember.objects.filter(person=person).select_related("household__unit", "household__head")
+        HouseholdMember.objects.filter(person=person)
+        .select_related("household__unit", "household__head")
+        .annotate(size=Count("household__members"))
     )
-    households = [
-        {"m": m, "visible": visible_to(user, m.household), "count": m.household.members.count()} for m in memberships
-    ]
+    households = [{"m": m, "visible": visible_to(user, m.household), "count": m.size} for m in memberships]
     guardian = person.guardian
     wards = list(persons_for(user).filter(guardian=person).select_related("unit").only(*LIST_COLUMNS))
     similar = [p for p in actions.similar_persons(person) if visible_to(user, p)] if can_edit else []
