@@ -5,10 +5,10 @@ Model changes are written by django-auditlog into the same table (core.AuditEntr
 
 from __future__ import annotations
 
-import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -58,38 +58,43 @@ def record(
 
 
 @cache
-def _audited_fields(model: type[models.Model]) -> list[tuple[str, Callable[[models.Model], Any], bool]]:
-    """(name, value as django-auditlog writes it, masked) for the concrete fields it records."""
-    from auditlog.diff import get_field_value
+def _audited_fields(model: type[models.Model]) -> list[tuple[str, Callable[[Mapping[str, Any]], Any] | None, bool]]:
+    """(name, reader, masked) for the concrete fields django-auditlog records. The reader takes an
+    object's attributes (its __dict__, or a row of core.bulk.insert_rows) and gives the value as
+    auditlog writes it: the attribute itself (a foreign key's id); None where only auditlog's own
+    conversion will do (date-times, JSON), which needs an object."""
     from auditlog.registry import auditlog
 
     spec = auditlog.get_model_fields(model)
     include, exclude, masked = spec["include_fields"], spec["exclude_fields"], spec["mask_fields"]
-    out: list[tuple[str, Callable[[models.Model], Any], bool]] = []
+    out: list[tuple[str, Callable[[Mapping[str, Any]], Any] | None, bool]] = []
     for f in model._meta.concrete_fields:
         if (include and f.name not in include) or f.name in exclude:
             continue
-        read: Callable[[models.Model], Any]
-        if isinstance(f, (models.DateTimeField, models.JSONField)) or (
+        generic = isinstance(f, (models.DateTimeField, models.JSONField)) or (
             f.is_relation and getattr(settings, "AUDITLOG_USE_FK_STRING_REPRESENTATION", False)
-        ):
-            read = functools.partial(_generic, get_field_value, field=f)  # auditlog's own conversion
-        else:  # its conversion of these fields: smart_str of the attribute (a foreign key's id)
-            read = operator.attrgetter(f.attname)
-        out.append((f.name, read, f.name in masked))
+        )
+        out.append((f.name, None if generic else operator.itemgetter(f.attname), f.name in masked))
     return out
-
-
-def _generic(get_field_value: Callable[..., Any], obj: models.Model, *, field: models.Field[Any, Any]) -> Any:
-    return get_field_value(obj, field)
 
 
 def created_changes(obj: models.Model) -> dict[str, list[str]]:
     """The changes django-auditlog records when `obj` is created, in its form ({field: ["None",
     value]}, masked fields masked), for writers that create rows in bulk."""
+    return _changes(obj._meta.model, vars(obj), obj)
+
+
+def _changes(model: type[models.Model], attrs: Mapping[str, Any], obj: Any) -> dict[str, list[str]]:
+    from auditlog.diff import get_field_value
+
     out: dict[str, list[str]] = {}
-    for name, read, masked in _audited_fields(obj._meta.model):
-        value = smart_str(read(obj))
+    for name, read, masked in _audited_fields(model):
+        if read is not None:
+            value = smart_str(read(attrs))
+        else:
+            if obj is None:  # a row: an object-like view of it for auditlog's conversion
+                obj = SimpleNamespace(_meta=model._meta, **attrs)
+            value = smart_str(get_field_value(obj, model._meta.get_field(name)))
         if value != "None":
             out[name] = ["None", audit_mask(value) if masked else value]
     return out
@@ -113,31 +118,73 @@ def record_created(
     in bulk (which sends no signals); `extra` adds changes to the rows of some objects (by pk)."""
     if not objs:
         return
+    model = objs[0]._meta.model
+    _write_created(
+        model,
+        ((obj.pk, smart_str(obj), created_changes(obj)) for obj in objs),
+        user=user,
+        detail=detail,
+        extra=extra,
+    )
+
+
+def record_created_rows(
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    describe: Callable[[Mapping[str, Any]], str],
+    user: Any,
+    detail: dict[str, Any] | None = None,
+    extra: Mapping[Any, dict[str, list[str]]] | None = None,
+) -> None:
+    """record_created for rows written by core.bulk.insert_rows (completed: with their primary
+    keys, defaults and stamps); `describe(row)` is the object's str(), as the log shows it."""
+    if not rows:
+        return
+    pk = model._meta.pk
+    assert pk is not None
+    _write_created(
+        model,
+        ((row[pk.attname], describe(row), _changes(model, row, None)) for row in rows),
+        user=user,
+        detail=detail,
+        extra=extra,
+    )
+
+
+def _write_created(
+    model: type[models.Model],
+    items: Iterable[tuple[Any, str, dict[str, list[str]]]],
+    *,
+    user: Any,
+    detail: dict[str, Any] | None,
+    extra: Mapping[Any, dict[str, list[str]]] | None,
+) -> None:
     from auditlog.cid import get_cid
 
     info = current_request_info()
-    model = objs[0]._meta.model
-    content_type = ContentType.objects.get_for_model(model)
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
-    username = actor.get_username() if actor else ""
-    cid = get_cid()
-    bulk.insert(
+    common = {
+        "event": AuditEvent.CREATE,
+        "action": AuditEntry.Action.CREATE,
+        "actor_id": actor.pk if actor else None,
+        "username": actor.get_username() if actor else "",
+        "content_type_id": ContentType.objects.get_for_model(model).pk,
+        "cid": get_cid(),
+        "remote_addr": info.ip if info else None,
+        "path": info.path[:500] if info else "",
+        "additional_data": detail or None,
+    }
+    bulk.insert_rows(
+        AuditEntry,
         [
-            AuditEntry(
-                event=AuditEvent.CREATE,
-                action=AuditEntry.Action.CREATE,
-                actor=actor,
-                username=username,
-                content_type=content_type,
-                object_pk=str(obj.pk),
-                object_id=obj.pk if isinstance(obj.pk, int) else None,
-                object_repr=smart_str(obj)[:500],
-                changes={**created_changes(obj), **(extra or {}).get(obj.pk, {})},
-                cid=cid,
-                remote_addr=info.ip if info else None,
-                path=info.path[:500] if info else "",
-                additional_data=detail or None,
-            )
-            for obj in objs
-        ]
+            {
+                **common,
+                "object_pk": str(pk),
+                "object_id": pk if isinstance(pk, int) else None,
+                "object_repr": text[:500],
+                "changes": {**changes, **(extra or {}).get(pk, {})},
+            }
+            for pk, text, changes in items
+        ],
     )

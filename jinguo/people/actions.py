@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django.utils import timezone
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import has_perm_at
 from jinguo.core import bulk
-from jinguo.core.audit import record, record_created
+from jinguo.core.audit import record, record_created_rows
 from jinguo.core.crypto import blind_index
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent
@@ -31,6 +32,7 @@ from .models import (
     HouseholdMember,
     Person,
     PersonCategory,
+    derived_columns,
 )
 from .validators import birth_date_of, clean_id_number, clean_phone, gender_of
 
@@ -197,48 +199,69 @@ def do_create_persons(
     for unit in {p.unit.pk: p.unit for p in persons}.values():
         _require(actor, unit)
     today = timezone.localdate()
-    creator = actor if getattr(actor, "pk", None) else None
+    creator_id = actor.pk if getattr(actor, "pk", None) else None
     dictionary = CategoryDictionary()
     tally: Counter[tuple[Any, str]] = Counter()
     written = 0
     for start in range(0, len(persons), BULK_BATCH):
         batch = persons[start : start + BULK_BATCH]
-        rows = [
-            Person(
-                unit=p.unit, created_by=creator, **_clean(actor, p.fields, look_up_duplicates=False, today=today)
-            ).fill_derived()
-            for p in batch
-        ]
+        # rows, not Person objects: building 100,000 model objects took a fifth of an import
+        rows = [_person_row(actor, p, creator_id, today) for p in batch]
         try:
             with transaction.atomic():
-                bulk.insert(rows)
+                keys = bulk.insert_rows(Person, rows)
         except IntegrityError as exc:
             raise ActionError(
                 "文件中有身份证号刚被他人登记,一人只建一份档案。请重新上传文件生成预览", field="id_number"
             ) from exc
-        categories = [
-            PersonCategory(person=person, category=_available(dictionary, new.unit, code), set_on=today, set_by=creator)
-            for person, new in zip(rows, batch, strict=True)
+        held = [
+            (key, new.unit, _available(dictionary, new.unit, code))
+            for key, new in zip(keys, batch, strict=True)
             for code in dict.fromkeys(new.categories)
         ]
-        bulk.insert(categories)
+        bulk.insert_rows(
+            PersonCategory,
+            [
+                {"person_id": key, "category_id": category.pk, "set_on": today, "set_by_id": creator_id}
+                for key, _, category in held
+            ],
+        )
         # one audit row per person, her categories in it (their rows have no audit row of their own)
         named: dict[int, list[str]] = {}
-        for row in categories:
-            named.setdefault(row.person.pk, []).append(row.category.name)
-        record_created(
+        for key, _, category in held:
+            named.setdefault(key, []).append(category.name)
+        record_created_rows(
+            Person,
             rows,
+            describe=operator.itemgetter("name"),  # str(person)
             user=actor,
             detail=detail,
-            extra={pk: {"categories": ["None", "、".join(n)]} for pk, n in named.items()},
+            extra={key: {"categories": ["None", "、".join(n)]} for key, n in named.items()},
         )
-        tally.update((person.unit, counts.ALL) for person in rows)
-        tally.update((row.person.unit, row.category.code) for row in categories)
+        tally.update((new.unit, counts.ALL) for new in batch)
+        tally.update((unit, category.code) for _, unit, category in held)
         written += len(rows)
         if progress is not None:
             progress(written)
     counts.add_many(tally)
     return written
+
+
+def _person_row(actor: Any, new: NewPerson, creator_id: Any, today: dt.date) -> dict[str, Any]:
+    """A new person's row for core.bulk.insert_rows: the fields as do_create_person cleans them,
+    by attribute name, with the derived columns."""
+    row: dict[str, Any] = {}
+    for key, value in _clean(actor, new.fields, look_up_duplicates=False, today=today).items():
+        if key in _RELATIONS:
+            row[_RELATIONS[key]] = value.pk if value is not None else None
+        else:
+            row[key] = value
+    row["unit_id"], row["created_by_id"] = new.unit.pk, creator_id
+    row.update(derived_columns(row["name"], row.get("id_number"), row.get("phone"), new.unit.path))
+    return row
+
+
+_RELATIONS = {f.name: f.attname for f in Person._meta.concrete_fields if f.is_relation}
 
 
 def _available(dictionary: CategoryDictionary, unit: Any, code: str) -> Category:

@@ -162,6 +162,20 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def derived_columns(name: str, id_number: str | None, phone: str | None, unit_path: str) -> dict[str, Any]:
+    """The columns of a person derived from the others (Person.fill_derived), by attribute name."""
+    name = name.strip()
+    return {
+        "name": name,
+        "name_initials": pinyin.initials(name),
+        "name_pinyin": pinyin.full(name),
+        "id_hash": blind_index(id_number, purpose=ID_PURPOSE),
+        "id_last4": (id_number or "")[-4:].upper(),
+        "phone_hash": blind_index(phone, purpose=PHONE_PURPOSE),
+        "unit_path": unit_path,
+    }
+
+
 class Person(ScopedModel):
     name = models.CharField("姓名", max_length=50)
     name_initials = models.CharField("拼音首字母", max_length=50, editable=False)
@@ -230,13 +244,8 @@ class Person(ScopedModel):
         syllables, the blind indexes of the ID number and the phone, the ID's last 4 characters and
         the unit's path. save() calls it; bulk writers (ledger import, demo, benchmarks) call it
         before bulk_create so that they write the rows save() would."""
-        self.name = self.name.strip()
-        self.name_initials = pinyin.initials(self.name)
-        self.name_pinyin = pinyin.full(self.name)
-        self.id_hash = blind_index(self.id_number, purpose=ID_PURPOSE)
-        self.id_last4 = (self.id_number or "")[-4:].upper()
-        self.phone_hash = blind_index(self.phone, purpose=PHONE_PURPOSE)
-        self.unit_path = self.unit.path
+        for attname, value in derived_columns(self.name, self.id_number, self.phone, self.unit.path).items():
+            setattr(self, attname, value)
         return self
 
     def age(self, today: dt.date | None = None) -> int | None:

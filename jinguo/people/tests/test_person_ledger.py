@@ -288,14 +288,14 @@ def test_a_task_that_dies_in_the_middle_leaves_nothing_committed(
     job = preview(client)
     before = snapshot()
     audit_before = AuditEntry.objects.filter(event="create").count()
-    real = actions.record_created
+    real = actions.record_created_rows
     calls: list[str] = []
 
-    def dies_writing_the_audit_rows(objs: Any, **kwargs: Any) -> Any:
-        calls.append(objs[0]._meta.model_name)
+    def dies_writing_the_audit_rows(model: Any, rows: Any, **kwargs: Any) -> Any:
+        calls.append(model._meta.model_name)
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(actions, "record_created", dies_writing_the_audit_rows)
+    monkeypatch.setattr(actions, "record_created_rows", dies_writing_the_audit_rows)
     job = commit(client, job, django_capture_on_commit_callbacks)
     # the updated rows, then the new persons and their categories were written; then the worker
     # died writing their audit rows
@@ -309,7 +309,7 @@ def test_a_task_that_dies_in_the_middle_leaves_nothing_committed(
     assert AuditEntry.objects.filter(event="create").count() == audit_before
     assert list(AuditEntry.objects.filter(event="import").values_list("result", flat=True)) == ["failure"]
     # nothing was written, so the same preview can be committed once the fault is gone
-    monkeypatch.setattr(actions, "record_created", real)
+    monkeypatch.setattr(actions, "record_created_rows", real)
     assert job.can_commit
     job = commit(client, job, django_capture_on_commit_callbacks)
     assert job.status == "committed"
