@@ -141,7 +141,7 @@ def a_row(tree, people, name: str) -> dict[str, object]:
         "unit_id": tree.east1.pk,
         "created_by_id": people.street_cadre.pk,
     }
-    return fields | derived_columns(name, fields["id_number"], "13812345678", tree.east1.path)  # type: ignore[arg-type]
+    return fields | derived_columns(name, fields["id_number"], "13812345678", tree.east1.path)
 
 
 def test_insert_rows_writes_the_row_save_writes_and_completes_each_row(tree, people):
