@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from jinguo.accounts.models import User
 from jinguo.accounts.permissions import Perm
-from jinguo.accounts.scoping import has_perm_at, home_units, scope_paths
+from jinguo.accounts.scoping import has_perm_at, home_units, scope_paths, users_with_perm_at
 from jinguo.core.access import deny, get_scoped_or_404
 from jinguo.core.audit import record
 from jinguo.core.context import AuthedHttpRequest
@@ -44,6 +44,7 @@ from .models import (
 )
 from .models import Status as CaseStatus
 from .schemas import (
+    AgreementIn,
     CaseDetailOut,
     CaseIn,
     CaseOut,
@@ -54,9 +55,15 @@ from .schemas import (
     FollowUpIn,
     FollowUpOut,
     LiftIn,
+    MediatorOut,
+    MediatorsIn,
     MonthlyReportOut,
     OverdueOut,
+    PartyIn,
+    PartyOut,
     ScheduleIn,
+    SessionIn,
+    SessionOut,
     TransitionIn,
     VisitIn,
 )
@@ -381,6 +388,74 @@ def record_follow_up(request: AuthedHttpRequest, case_id: int, follow_up_id: int
     follow_up = get_scoped_or_404(case.follow_ups.all(), request.auth, follow_up_id)
     actions.do_record_follow_up(actor=request.auth, follow_up=follow_up, **payload.dict())
     return FollowUp.objects.select_related("by").get(pk=follow_up.pk)
+
+
+# --- mediation: parties, mediators, sessions, the agreement ------------------------------------------
+
+
+@router.post("/{case_id}/parties/", response={201: PartyOut}, summary="增加当事人")
+def add_party(request: AuthedHttpRequest, case_id: int, payload: PartyIn) -> Any:
+    case = _handled(request.auth, case_id)
+    party = actions.Party(name=payload.name, role=payload.role, relation=payload.relation, phone=payload.phone)
+    return Status(201, actions.do_add_party(actor=request.auth, case=case, party=party))
+
+
+@router.delete("/{case_id}/parties/{party_id}/", response={204: None}, summary="删除当事人")
+def remove_party(request: AuthedHttpRequest, case_id: int, party_id: int) -> Any:
+    case = _handled(request.auth, case_id)
+    party = case.parties.filter(pk=party_id).first()
+    if party is None:
+        raise deny(request.auth, model=Case, object_pk=case_id, reason="party")
+    actions.do_remove_party(actor=request.auth, party=party)
+    return Status(204, None)
+
+
+@router.put(
+    "/{case_id}/mediators/",
+    response=list[MediatorOut],
+    summary="设置调解员(调解案件)",
+    description="users:本单位或上级单位的用户;persons:登记在册的志愿者(人员)。整体替换原有调解员。",
+)
+def set_mediators(request: AuthedHttpRequest, case_id: int, payload: MediatorsIn) -> Any:
+    user = request.auth
+    case = _handled(user, case_id)
+    wanted_users, wanted_persons = list(dict.fromkeys(payload.users)), list(dict.fromkeys(payload.persons))
+    users = {u.pk: u for u in users_with_perm_at(Perm.VIEW_RECORDS, case.unit).filter(pk__in=wanted_users)}
+    for pk in wanted_users:
+        if pk not in users:  # unknown or of another unit: the same answer
+            raise ActionError(f"用户(编号{pk})不在本单位或上级单位,不能担任调解员", field="users")
+    persons = {p.pk: p for p in persons_for(user).filter(pk__in=wanted_persons)}
+    for pk in wanted_persons:
+        if pk not in persons:
+            raise ActionError(f"人员(编号{pk})不在您可查看的人员范围内,不能担任调解员", field="persons")
+    actions.do_set_mediators(
+        actor=user,
+        case=case,
+        users=[users[pk] for pk in wanted_users],
+        persons=[persons[pk] for pk in wanted_persons],
+    )
+    return list(CaseMediator.objects.filter(case=case).select_related("user", "person").order_by("pk"))
+
+
+@router.post("/{case_id}/sessions/", response={201: SessionOut}, summary="登记调解记录(调解案件)")
+def record_session(request: AuthedHttpRequest, case_id: int, payload: SessionIn) -> Any:
+    case = _handled(request.auth, case_id)
+    if payload.held_on is None:
+        raise ActionError("请填写调解日期", field="held_on")
+    session = actions.do_record_session(actor=request.auth, case=case, **payload.dict())
+    return Status(201, MediationSession.objects.select_related("recorded_by").get(pk=session.pk))
+
+
+@router.post(
+    "/{case_id}/agreement/",
+    response=CaseDetailOut,
+    summary="登记调解结果(是否达成协议)",
+    description="达成协议的须填写协议内容 terms;协议书(.docx)在案件页面下载。",
+)
+def record_agreement(request: AuthedHttpRequest, case_id: int, payload: AgreementIn) -> Any:
+    case = _handled(request.auth, case_id)
+    actions.do_record_agreement(actor=request.auth, case=case, **payload.dict())
+    return _reloaded(request.auth, case.pk)
 
 
 # --- key families -----------------------------------------------------------------------------------

@@ -314,6 +314,24 @@ class PartyIn(Schema):
     phone: str = ""
 
 
+class MediatorsIn(Schema):
+    users: list[int] = []  # users who may work at the case's unit
+    persons: list[int] = []  # registered volunteers (persons the user may see)
+
+
+class SessionIn(Schema):
+    held_on: dt.date | None = None
+    place: str = ""
+    parties_present: str = ""
+    outcome: str = ""
+
+
+class AgreementIn(Schema):
+    reached: bool
+    terms: str = ""
+    agreed_on: dt.date | None = None
+
+
 class NewPersonIn(Schema):
     name: str
     gender: str | None = None
