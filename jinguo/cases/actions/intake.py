@@ -136,15 +136,17 @@ def _choice(value: str, choices: Any, label: str, field: str) -> str:
     return value
 
 
-def _clean_parties(parties: list[Party] | None) -> list[Party]:
+def _clean_parties(parties: list[Party] | None, *, one: bool = False) -> list[Party]:
+    """The parties of an intake (errors on its `parties` field), or `one` party added later (errors
+    on that party's own fields)."""
     out = []
     for p in parties or []:
         name = (p.name or "").strip()
         if not name:
-            raise ActionError("请填写当事人姓名", field="parties")
+            raise ActionError("请填写当事人姓名", field="name" if one else "parties")
         if len(name) > 50:
-            raise ActionError("当事人姓名不能超过50个字", field="parties")
-        _choice(p.role, PartyRole, "当事人身份", "parties")
+            raise ActionError("当事人姓名不能超过50个字", field="name" if one else "parties")
+        _choice(p.role, PartyRole, "当事人身份", "role" if one else "parties")
         phone = clean_phone(p.phone) if p.phone else ""
         out.append(Party(name=name, role=p.role, relation=(p.relation or "").strip()[:20], phone=phone))
     return out
@@ -267,7 +269,7 @@ def do_add_party(*, actor: Any, case: Case, party: Party) -> CaseParty:
     case = lock(case)
     require(actor, case.unit)
     not_in_transfer(case)
-    (p,) = _clean_parties([party])
+    (p,) = _clean_parties([party], one=True)
     row = CaseParty.objects.create(case=case, name=p.name, role=p.role, relation=p.relation, phone=p.phone)
     log(case, actor, "party", before=case.status, note="增加当事人")
     return row

@@ -163,12 +163,12 @@ def bad_inputs(people: Any, reg: Any) -> list[tuple[str, str, dict[str, Any], di
             {"persons": [reg.li.pk]},  # 李明 of 西一社区, outside the east street's view
             {"detail": f"人员(编号{reg.li.pk})不在您可查看的人员范围内,不能担任调解员", "field": "persons"},
         ),
-        ("post", "parties/", {"name": " "}, {"detail": "请填写当事人姓名", "field": "parties"}),
+        ("post", "parties/", {"name": " "}, {"detail": "请填写当事人姓名", "field": "name"}),
         (
             "post",
             "parties/",
             {"name": "王芳", "role": "judge"},
-            {"detail": "当事人身份“judge”无效,可选:对方当事人、施暴人、其他当事人", "field": "parties"},
+            {"detail": "当事人身份“judge”无效,可选:对方当事人、施暴人、其他当事人", "field": "role"},
         ),
         (
             "post",
