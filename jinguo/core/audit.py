@@ -58,8 +58,8 @@ def record(
 
 
 @cache
-def _audited_fields(model: type[models.Model]) -> list[tuple[str, Callable[[Mapping[str, Any]], Any] | None, bool]]:
-    """(name, reader, masked) for the concrete fields django-auditlog records. The reader takes an
+def _audited_fields(model: type[models.Model]) -> list[tuple[Any, Callable[[Mapping[str, Any]], Any] | None, bool]]:
+    """(field, reader, masked) for the concrete fields django-auditlog records. The reader takes an
     object's attributes (its __dict__, or a row of core.bulk.insert_rows) and gives the value as
     auditlog writes it: the attribute itself (a foreign key's id); None where only auditlog's own
     conversion will do (date-times, JSON), which needs an object."""
@@ -67,14 +67,14 @@ def _audited_fields(model: type[models.Model]) -> list[tuple[str, Callable[[Mapp
 
     spec = auditlog.get_model_fields(model)
     include, exclude, masked = spec["include_fields"], spec["exclude_fields"], spec["mask_fields"]
-    out: list[tuple[str, Callable[[Mapping[str, Any]], Any] | None, bool]] = []
+    out: list[tuple[Any, Callable[[Mapping[str, Any]], Any] | None, bool]] = []
     for f in model._meta.concrete_fields:
         if (include and f.name not in include) or f.name in exclude:
             continue
         generic = isinstance(f, (models.DateTimeField, models.JSONField)) or (
             f.is_relation and getattr(settings, "AUDITLOG_USE_FK_STRING_REPRESENTATION", False)
         )
-        out.append((f.name, None if generic else operator.itemgetter(f.attname), f.name in masked))
+        out.append((f, None if generic else operator.itemgetter(f.attname), f.name in masked))
     return out
 
 
@@ -88,15 +88,15 @@ def _changes(model: type[models.Model], attrs: Mapping[str, Any], obj: Any) -> d
     from auditlog.diff import get_field_value
 
     out: dict[str, list[str]] = {}
-    for name, read, masked in _audited_fields(model):
+    for field, read, masked in _audited_fields(model):
         if read is not None:
             value = smart_str(read(attrs))
         else:
             if obj is None:  # a row: an object-like view of it for auditlog's conversion
                 obj = SimpleNamespace(_meta=model._meta, **attrs)
-            value = smart_str(get_field_value(obj, model._meta.get_field(name)))
+            value = smart_str(get_field_value(obj, field))
         if value != "None":
-            out[name] = ["None", audit_mask(value) if masked else value]
+            out[field.name] = ["None", audit_mask(value) if masked else value]
     return out
 
 

@@ -111,9 +111,13 @@ def do_set_mediators(*, actor: Any, case: Case, users: list[Any], persons: list[
     _mediation(actor, case)
     if not users and not persons:
         raise ActionError("请至少选择一名调解员", field="mediators")
-    allowed = users_with_perm_at(Perm.VIEW_RECORDS, case.unit)
+    allowed = set(
+        users_with_perm_at(Perm.VIEW_RECORDS, case.unit)
+        .filter(pk__in=[u.pk for u in users])
+        .values_list("pk", flat=True)
+    )
     for user in users:
-        if not allowed.filter(pk=user.pk).exists():
+        if user.pk not in allowed:
             raise ActionError(f"{user.display_name}不在本单位或上级单位,不能担任调解员")
     for person in persons:
         if not visible_to(actor, person):

@@ -139,14 +139,15 @@ def _choice(value: str, choices: Any, label: str, field: str) -> str:
 def _clean_parties(parties: list[Party] | None, *, one: bool = False) -> list[Party]:
     """The parties of an intake (errors on its `parties` field), or `one` party added later (errors
     on that party's own fields)."""
+    name_field, role_field = ("name", "role") if one else ("parties", "parties")
     out = []
     for p in parties or []:
         name = (p.name or "").strip()
         if not name:
-            raise ActionError("请填写当事人姓名", field="name" if one else "parties")
+            raise ActionError("请填写当事人姓名", field=name_field)
         if len(name) > 50:
-            raise ActionError("当事人姓名不能超过50个字", field="name" if one else "parties")
-        _choice(p.role, PartyRole, "当事人身份", "role" if one else "parties")
+            raise ActionError("当事人姓名不能超过50个字", field=name_field)
+        _choice(p.role, PartyRole, "当事人身份", role_field)
         phone = clean_phone(p.phone) if p.phone else ""
         out.append(Party(name=name, role=p.role, relation=(p.relation or "").strip()[:20], phone=phone))
     return out

@@ -129,20 +129,45 @@ def test_a_mediation_is_recorded_through_the_api(cases, people, reg):
     ]
 
 
-def bad_inputs(people: Any, reg: Any) -> list[tuple[str, str, dict[str, Any], dict[str, str]]]:
+BAD_INPUTS = (
+    "no date",
+    "a future date",
+    "no place",
+    "an agreement before any session",
+    "no mediator",
+    "a user of another street",
+    "an unknown user",
+    "a person out of view",
+    "a blank party name",
+    "an unknown role",
+    "a bad phone",
+)
+
+
+def bad_inputs(people: Any, reg: Any) -> dict[str, tuple[str, str, dict[str, Any], dict[str, str]]]:
     future = js(today().replace(year=today().year + 1))
-    return [
-        ("post", "sessions/", {}, {"detail": "请填写调解日期", "field": "held_on"}),
-        (
+    return {
+        "no date": ("post", "sessions/", {}, {"detail": "请填写调解日期", "field": "held_on"}),
+        "a future date": (
             "post",
             "sessions/",
             {"held_on": future, "place": "调解室"},
             {"detail": "调解日期不能晚于今天", "field": "held_on"},
         ),
-        ("post", "sessions/", {"held_on": js(today()), "place": "  "}, {"detail": "请填写调解地点", "field": "place"}),
-        ("post", "agreement/", {"reached": True, "terms": "x"}, {"detail": "请先登记调解记录"}),
-        ("put", "mediators/", {}, {"detail": "请至少选择一名调解员", "field": "mediators"}),
-        (
+        "no place": (
+            "post",
+            "sessions/",
+            {"held_on": js(today()), "place": "  "},
+            {"detail": "请填写调解地点", "field": "place"},
+        ),
+        "an agreement before any session": (
+            "post",
+            "agreement/",
+            {"reached": True, "terms": "x"},
+            {"detail": "请先登记调解记录"},
+        ),
+        "no mediator": ("put", "mediators/", {}, {"detail": "请至少选择一名调解员", "field": "mediators"}),
+        "a user of another street": (
             "put",
             "mediators/",
             {"users": [people.sibling_street_cadre.pk]},
@@ -151,37 +176,39 @@ def bad_inputs(people: Any, reg: Any) -> list[tuple[str, str, dict[str, Any], di
                 "field": "users",
             },
         ),
-        (
+        "an unknown user": (
             "put",
             "mediators/",
             {"users": [987654]},
             {"detail": "用户(编号987654)不在本单位或上级单位,不能担任调解员", "field": "users"},
         ),
-        (
+        "a person out of view": (
             "put",
             "mediators/",
             {"persons": [reg.li.pk]},  # 李明 of 西一社区, outside the east street's view
             {"detail": f"人员(编号{reg.li.pk})不在您可查看的人员范围内,不能担任调解员", "field": "persons"},
         ),
-        ("post", "parties/", {"name": " "}, {"detail": "请填写当事人姓名", "field": "name"}),
-        (
+        "a blank party name": ("post", "parties/", {"name": " "}, {"detail": "请填写当事人姓名", "field": "name"}),
+        "an unknown role": (
             "post",
             "parties/",
             {"name": "王芳", "role": "judge"},
             {"detail": "当事人身份“judge”无效,可选:对方当事人、施暴人、其他当事人", "field": "role"},
         ),
-        (
+        "a bad phone": (
             "post",
             "parties/",
             {"name": "王芳", "phone": "12345"},
             {"detail": "电话号码无效:手机号应为11位,固定电话请带区号", "field": "phone"},
         ),
-    ]
+    }
 
 
-@pytest.mark.parametrize("index", range(11))
-def test_bad_mediation_input_is_refused_with_400_and_nothing_written(cases, people, reg, index):
-    method, tail, payload, error = bad_inputs(people, reg)[index]
+@pytest.mark.parametrize("label", BAD_INPUTS)
+def test_bad_mediation_input_is_refused_with_400_and_nothing_written(cases, people, reg, label):
+    inputs = bad_inputs(people, reg)
+    assert tuple(inputs) == BAD_INPUTS  # every case is run
+    method, tail, payload, error = inputs[label]
     before, written = snapshot(), mediation_rows()
     client = api(people.street_cadre)
     send = put if method == "put" else post

@@ -20,24 +20,30 @@ pytestmark = pytest.mark.django_db
 ID = make_id_number(dt.date(2011, 4, 5), 0)
 
 
+# the person both writers write: a_person as an object, a_row as a row of attributes
+FIELDS = {
+    "gender": "F",
+    "birth_date": dt.date(2011, 4, 5),
+    "phone": "13812345678",
+    "address": "东一社区幸福路1号",
+    "notes": "父母在外务工",
+    "guardian_name": "李梅",
+    "guardian_relation": "mother",
+    "guardian_phone": "13900001111",
+    "school": "东一小学",
+    "grade": "五年级",
+    "dropped_out": True,
+    "residence_years": 3,
+}
+
+
 def a_person(tree, people, name: str) -> Person:
     return Person(
         unit=tree.east1,
         name=f" {name} ",
-        gender="F",
-        birth_date=dt.date(2011, 4, 5),
         id_number=ID if name == "甲" else None,
-        phone="13812345678",
-        address="东一社区幸福路1号",
-        notes="父母在外务工",
-        guardian_name="李梅",
-        guardian_relation="mother",
-        guardian_phone="13900001111",
-        school="东一小学",
-        grade="五年级",
-        dropped_out=True,
-        residence_years=3,
         created_by=people.street_cadre,
+        **FIELDS,
     ).fill_derived()
 
 
@@ -123,25 +129,9 @@ def test_the_audit_log_holds_no_character_of_a_sensitive_value(tree, people):
 
 def a_row(tree, people, name: str) -> dict[str, object]:
     """The person of a_person as a row of attributes, the way do_create_persons builds it."""
-    fields = {
-        "name": name,
-        "gender": "F",
-        "birth_date": dt.date(2011, 4, 5),
-        "id_number": ID if name.strip() == "甲" else None,
-        "phone": "13812345678",
-        "address": "东一社区幸福路1号",
-        "notes": "父母在外务工",
-        "guardian_name": "李梅",
-        "guardian_relation": "mother",
-        "guardian_phone": "13900001111",
-        "school": "东一小学",
-        "grade": "五年级",
-        "dropped_out": True,
-        "residence_years": 3,
-        "unit_id": tree.east1.pk,
-        "created_by_id": people.street_cadre.pk,
-    }
-    return fields | derived_columns(name, fields["id_number"], "13812345678", tree.east1.path)
+    id_number = ID if name.strip() == "甲" else None
+    row = {**FIELDS, "id_number": id_number, "unit_id": tree.east1.pk, "created_by_id": people.street_cadre.pk}
+    return row | derived_columns(name, id_number, FIELDS["phone"], tree.east1.path)  # type: ignore[arg-type]
 
 
 def test_insert_rows_writes_the_row_save_writes_and_completes_each_row(tree, people):
