@@ -5,9 +5,11 @@ Model changes are written by django-auditlog into the same table (core.AuditEntr
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
+from json.encoder import encode_basestring
 from types import SimpleNamespace
 from typing import Any
 
@@ -138,23 +140,70 @@ def record_created_rows(
     extra: Mapping[Any, dict[str, list[str]]] | None = None,
 ) -> None:
     """record_created for rows written by core.bulk.insert_rows (completed: with their primary
-    keys, defaults and stamps); `describe(row)` is the object's str(), as the log shows it."""
+    keys, defaults and stamps); `describe(row)` is the object's str(), as the log shows it. The
+    changes are built as JSON text, a field at a time for all rows (`_created_json`)."""
     if not rows:
         return
     pk = model._meta.pk
     assert pk is not None
+    keys = [row[pk.attname] for row in rows]
     _write_created(
         model,
-        ((row[pk.attname], describe(row), _changes(model, row, None)) for row in rows),
+        zip(keys, [describe(row) for row in rows], _created_json(model, rows, keys, extra or {}), strict=True),
         user=user,
         detail=detail,
-        extra=extra,
+        extra=None,
     )
+
+
+_SKIP = ""  # a field whose value is "None": not in the changes
+
+
+def _created_json(
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[Any],
+    extra: Mapping[Any, dict[str, list[str]]],
+) -> list[bulk.JsonText]:
+    """What `_changes` gives for each row (and its `extra`), as JSON text: each field's values
+    converted once per distinct value (a batch shares its stamps, units, genders …), encoded with
+    json's own string encoder, joined."""
+    from auditlog.diff import get_field_value
+
+    parts: list[list[str]] = [[] for _ in rows]
+    for field, read, masked in _audited_fields(model):
+        prefix = f'{encode_basestring(field.name)}: ["None", '
+        memo: dict[Any, Any] = {}
+        for row, out in zip(rows, parts, strict=True):
+            if read is not None:
+                raw = read(row)
+                hashable = True
+            else:
+                raw = row.get(field.attname)
+                hashable = not isinstance(raw, (dict, list))
+            piece: str | None = memo.get(raw) if hashable else None
+            if piece is None:
+                if read is not None:
+                    value = smart_str(raw)
+                else:  # auditlog's own conversion, which wants an object
+                    value = smart_str(get_field_value(SimpleNamespace(_meta=model._meta, **row), field))
+                if value == "None":
+                    piece = _SKIP
+                else:
+                    piece = prefix + encode_basestring(audit_mask(value) if masked else value) + "]"
+                if hashable:
+                    memo[raw] = piece
+            if piece:
+                out.append(piece)
+    for key, out in zip(keys, parts, strict=True):
+        for name, change in extra.get(key, {}).items():  # after: a later key wins, as in {**a, **b}
+            out.append(f"{encode_basestring(name)}: {json.dumps(change, ensure_ascii=False)}")
+    return [bulk.JsonText("{" + ", ".join(out) + "}") for out in parts]
 
 
 def _write_created(
     model: type[models.Model],
-    items: Iterable[tuple[Any, str, dict[str, list[str]]]],
+    items: Iterable[tuple[Any, str, Any]],  # (pk, str(obj), changes: a dict or its JSON text)
     *,
     user: Any,
     detail: dict[str, Any] | None,
@@ -183,8 +232,9 @@ def _write_created(
                 "object_pk": str(pk),
                 "object_id": pk if isinstance(pk, int) else None,
                 "object_repr": text[:500],
-                "changes": {**changes, **(extra or {}).get(pk, {})},
+                "changes": changes if extra is None else {**changes, **extra.get(pk, {})},
             }
             for pk, text, changes in items
         ],
+        keys=False,
     )

@@ -18,14 +18,26 @@ audit rows themselves (core.audit.record_created, record_created_rows).
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import gc
+import ipaddress
+import json
+import queue
+import re
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db import connection, connections, models
 from django.utils import timezone
+
+from . import crypto
+from .crypto import EncryptedTextField
 
 BATCH = 1000
 
@@ -56,17 +68,19 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj._state.db = connection.alias
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, keys: bool = True) -> list[Any]:
     """Insert rows of `model`, each {attribute name: value} as the model's objects would hold them
     (`unit_id`, not `unit`), and return their primary keys in order. Each row is completed in
     place with what saving an object would have given it: the defaults of the fields it leaves
-    out, the moment of writing for auto_now(_add) fields, its primary key."""
+    out, the moment of writing for auto_now(_add) fields, its primary key (kept when the row has
+    one already, see reserve_keys). With keys=False nobody needs the keys: on PostgreSQL the
+    table's default gives them and the rows are not told (an audit row, a category row)."""
     if not rows:
         return []
     for row in rows:
         _complete(model, row)
     if connection.vendor != "postgresql":
-        objs = [model(**row) for row in rows]
+        objs = [model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in row.items()}) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=BATCH)
         pk = _pk_attname(model)
         for row, obj in zip(rows, objs, strict=True):
@@ -74,7 +88,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
                 row[attname] = getattr(obj, attname)
             row[pk] = obj.pk
         return [obj.pk for obj in objs]
-    return _copy(model, [(row, _RowView(row)) for row in rows])
+    return _copy(model, [(row, _RowView(row)) for row in rows], keys=keys)
 
 
 class _RowView:
@@ -122,39 +136,62 @@ def _stamped(model: type[models.Model]) -> list[str]:
     ]
 
 
-def _copy(model: type[models.Model], rows: Sequence[tuple[dict[str, Any], Any]]) -> list[Any]:
+def reserve_keys(model: type[models.Model], count: int) -> list[Any] | None:
+    """`count` primary keys taken from the table's sequence in one query (PostgreSQL), for a writer
+    that sets them in its rows beforehand (insert_rows then asks for none); None elsewhere."""
+    if connection.vendor != "postgresql" or count <= 0:
+        return None
+    meta = model._meta
+    assert meta.pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [value for (value,) in cursor.fetchall()]
+
+
+def _copy(model: type[models.Model], rows: Sequence[tuple[dict[str, Any], Any]], *, keys: bool = True) -> list[Any]:
     """COPY the rows (PostgreSQL), each (its attributes, the object they belong to or a view of
-    them), their primary keys taken from the table's sequence first and set in each row; returns
-    the keys."""
+    them). With `keys`, the rows without a primary key get one from the table's sequence first
+    and every row's key is returned; without, the key column is left to its default.
+
+    The COPY data is formatted here, column by column (core.bulk's own text format, see
+    `_column`): the encrypted fields of the whole batch in one `crypto.encrypt_many`. Inside
+    `pipelined()` the statement is handed to the writer thread instead of run here."""
     meta = model._meta
     pk = meta.pk
     assert pk is not None
     ops = connection.ops
+    fields = [f for f in meta.concrete_fields if keys or f is not pk]
+    if keys:
+        missing = [row for row, _ in rows if row.get(pk.attname) is None]
+        if missing:
+            for row, key in zip(missing, reserve_keys(model, len(missing)) or [], strict=True):
+                row[pk.attname] = key
     table = ops.quote_name(meta.db_table)
-    columns = ", ".join(ops.quote_name(str(f.column)) for f in meta.concrete_fields)
-    getters = _getters(model)
+    names = ", ".join(ops.quote_name(str(f.column)) for f in fields)
+    real = connections[connection.alias]  # not the proxy: each field asks it for its ops
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(rows)],
-        )
-        keys = [value for (value,) in cursor.fetchall()]
-        for (row, _), key in zip(rows, keys, strict=True):
-            row[pk.attname] = key
-        real = connections[connection.alias]  # not the proxy: each field asks it for its ops
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row, obj in rows:
-                copy.write_row([get(row, obj, real, now) for get in getters])
-    return keys
+    columns = [_column(f, get, rows, real, now) for f, get in zip(fields, _getters(model, keys), strict=True)]
+    payload = "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)]).encode()
+    sql = f"COPY {table} ({names}) FROM STDIN"
+    pipe = _PIPE.get()
+    if pipe is not None:
+        pipe.put(sql, payload)
+    else:
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.write(payload)
+    return [row[pk.attname] for row, _ in rows] if keys else []
 
 
 Getter = Callable[[dict[str, Any], Any, Any, Any], Any]  # (attributes, object, connection, now)
 
 
 @cache
-def _getters(model: type[models.Model]) -> list[Getter]:
-    return [_getter(f) for f in model._meta.concrete_fields]
+def _getters(model: type[models.Model], keys: bool = True) -> list[Getter]:
+    pk = model._meta.pk
+    return [_getter(f) for f in model._meta.concrete_fields if keys or f is not pk]
 
 
 # pre_save of these returns the attribute unchanged (when not auto_now): the value is enough
@@ -173,12 +210,160 @@ def _getter(field: Any) -> Getter:
 
         return stamped
     if type(field).pre_save not in _PRE_SAVE_PLAIN:  # it reads or sets the object's attributes
+        if isinstance(field, models.GenericIPAddressField):  # the address as text, not an ip_address
+            return lambda row, obj, conn, now: field.get_prep_value(field.pre_save(obj, True))
         return lambda row, obj, conn, now: field.get_db_prep_save(field.pre_save(obj, True), conn)
+    if isinstance(field, (EncryptedTextField, models.JSONField)):  # _column encrypts or encodes them
+        return lambda row, obj, conn, now: row[attname]
     if type(field).get_db_prep_save is models.Field.get_db_prep_save and type(field).get_prep_value in {
         c.get_prep_value for c in _PLAIN
     }:
         return lambda row, obj, conn, now: row[attname]
     return lambda row, obj, conn, now: field.get_db_prep_save(row[attname], conn)
+
+
+def _column(field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]], conn: Any, now: Any) -> list[str]:
+    """One column of the COPY data in PostgreSQL's text format: \\N for NULL, t/f, numbers, ISO
+    dates and times (aware: with their offset), text with backslash, tab, newline and carriage
+    return escaped; an encrypted field's values encrypted together (tokens need no escaping);
+    a JSON field's value encoded with the field's encoder."""
+    values = [get(row, obj, conn, now) for row, obj in rows]
+    if isinstance(field, EncryptedTextField):
+        out = [_text(v) for v in values]  # None and "" are stored as they are
+        full = [i for i, v in enumerate(values) if v is not None and v != ""]
+        for i, token in zip(full, crypto.encrypt_many([str(values[i]) for i in full]), strict=True):
+            out[i] = token  # url-safe base64: nothing to escape
+    elif isinstance(field, models.JSONField):
+        out = [v if v is None or type(v) is JsonText else json.dumps(v, cls=field.encoder) for v in values]
+    else:
+        out = [_text(v) for v in values]
+    # escaping looked for in the whole column at once: ledgers hardly ever hold a tab or a backslash
+    if _SPECIAL.search("".join([v for v in out if v is not None])):
+        out = [None if v is None else v.translate(_ESCAPES) for v in out]
+    return [NULL if v is None else v for v in out]
+
+
+class JsonText(str):
+    """A JSON field's value already encoded as JSON text (core.audit builds the changes of many
+    rows this way), written as it is."""
+
+
+NULL = "\\N"
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str | None:
+    """A value as COPY text, before escaping; None for NULL."""
+    kind = type(value)
+    if value is None:
+        return None
+    if kind is str:
+        return value
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int:
+        return str(value)
+    if kind is dt.datetime:
+        if value.tzinfo is None:  # pragma: no cover - USE_TZ: every date-time is aware
+            raise TypeError("naive datetime in a bulk write")
+        return value.isoformat()
+    if kind is dt.date:
+        return value.isoformat()
+    if isinstance(value, str):  # TextChoices and other str subclasses: their value
+        return str.__str__(value)
+    if isinstance(value, int):  # IntegerChoices
+        return str(int(value))
+    if isinstance(value, (float, Decimal, uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(value)
+    raise TypeError(f"core.bulk cannot write a {kind.__name__} value")
+
+
+class _Pipe:
+    """A thread of its own that runs the COPY statements handed to it, one after the other on the
+    connection's psycopg connection, while the thread that formats them goes on with the next
+    batch: PostgreSQL inserts and indexes one batch while Python prepares the next. Queries the
+    preparing thread makes meanwhile (through Django) wait until the statements before them are
+    done (`drain`, installed as an execute wrapper), so that they see their rows and two threads
+    never use the connection at once. The first error stops the pipe and is raised there."""
+
+    def __init__(self, raw: Any, depth: int = 3) -> None:
+        self._raw = raw
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bulk-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    sql, payload = item
+                    with self._raw.cursor() as cursor, cursor.copy(sql) as copy:
+                        copy.write(payload)
+            except BaseException as exc:  # noqa: BLE001 - handed to the other thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def put(self, sql: str, payload: bytes) -> None:
+        self._raise()
+        self._queue.put((sql, payload))
+
+    def drain(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            with connection.wrap_database_errors:  # psycopg's errors as Django's (IntegrityError …)
+                raise error
+
+
+_PIPE: contextvars.ContextVar[_Pipe | None] = contextvars.ContextVar("bulk_pipe", default=None)
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """Inside, insert/insert_rows hand their COPY to a writer thread (PostgreSQL; elsewhere
+    nothing changes), and the foreign keys are checked as each statement ends (SET CONSTRAINTS
+    ALL IMMEDIATE, inside the caller's transaction), by the writer, rather than all at the
+    commit; they are deferred again on the way out. Everything is written when the block ends;
+    an error of any statement is raised by the first query or write after it, or at the end."""
+    if connection.vendor != "postgresql" or _PIPE.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:  # pragma: no cover - callers are actions, atomic
+        raise RuntimeError("bulk.pipelined() needs a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    pipe = _Pipe(connection.connection)
+    token = _PIPE.set(pipe)
+    try:
+        with connection.execute_wrapper(_drained(pipe)):
+            yield
+            pipe.drain()
+    finally:
+        _PIPE.reset(token)
+        pipe.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # every deferrable constraint here is INITIALLY DEFERRED
+
+
+def _drained(pipe: _Pipe) -> Callable[..., Any]:
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        pipe.drain()
+        return execute(sql, params, many, context)
+
+    return wrapper
 
 
 @contextmanager
