@@ -228,7 +228,6 @@ def _write_created(
         AuditEntry,
         [
             {
-                **common,
                 "object_pk": str(pk),
                 "object_id": pk if isinstance(pk, int) else None,
                 "object_repr": text[:500],
@@ -237,4 +236,5 @@ def _write_created(
             for pk, text, changes in items
         ],
         keys=False,
+        shared=common,
     )

@@ -27,7 +27,7 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
@@ -68,19 +68,38 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj._state.db = connection.alias
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, keys: bool = True) -> list[Any]:
+def insert_rows(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: bool = True,
+    shared: Mapping[str, Any] | None = None,
+) -> list[Any]:
     """Insert rows of `model`, each {attribute name: value} as the model's objects would hold them
     (`unit_id`, not `unit`), and return their primary keys in order. Each row is completed in
     place with what saving an object would have given it: the defaults of the fields it leaves
     out, the moment of writing for auto_now(_add) fields, its primary key (kept when the row has
     one already, see reserve_keys). With keys=False nobody needs the keys: on PostgreSQL the
-    table's default gives them and the rows are not told (an audit row, a category row)."""
+    table's default gives them and the rows are not told (an audit row, a category row).
+
+    `shared` holds the values every row has (an audit row's actor, event, request …), and the
+    defaults of the fields neither it nor the first row names join it: they are formatted once
+    for the whole batch and not copied into the rows."""
     if not rows:
         return []
+    common: dict[str, Any] = {}
+    if shared is not None:
+        common = {a: d() for a, d in _defaults(model) if a not in shared and a not in rows[0]} | dict(shared)
+    missing = [(a, d) for a, d in _defaults(model) if a not in common]
     for row in rows:
-        _complete(model, row)
+        for attname, default in missing:
+            if attname not in row:
+                row[attname] = default()
     if connection.vendor != "postgresql":
-        objs = [model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in row.items()}) for row in rows]
+        objs = [
+            model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in (common | row).items()})
+            for row in rows
+        ]
         model._default_manager.bulk_create(objs, batch_size=BATCH)
         pk = _pk_attname(model)
         for row, obj in zip(rows, objs, strict=True):
@@ -88,31 +107,31 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, ke
                 row[attname] = getattr(obj, attname)
             row[pk] = obj.pk
         return [obj.pk for obj in objs]
-    return _copy(model, [(row, _RowView(row)) for row in rows], keys=keys)
+    return _copy(model, [(row, _RowView(row, common)) for row in rows], keys=keys, shared=common)
 
 
 class _RowView:
-    """A row seen as an object, for the fields whose pre_save reads or sets attributes."""
+    """A row (and the values it shares with its batch) seen as an object, for the fields whose
+    pre_save reads or sets attributes."""
 
-    __slots__ = ("_row",)
+    __slots__ = ("_row", "_shared")
 
-    def __init__(self, row: dict[str, Any]) -> None:
+    def __init__(self, row: dict[str, Any], shared: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_row", row)
+        object.__setattr__(self, "_shared", shared)
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self._row[name]
         except KeyError:
+            pass
+        try:
+            return self._shared[name]
+        except KeyError:
             raise AttributeError(name) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._row[name] = value
-
-
-def _complete(model: type[models.Model], row: dict[str, Any]) -> None:
-    for attname, default in _defaults(model):
-        if attname not in row:
-            row[attname] = default()
 
 
 @cache
@@ -151,7 +170,13 @@ def reserve_keys(model: type[models.Model], count: int) -> list[Any] | None:
         return [value for (value,) in cursor.fetchall()]
 
 
-def _copy(model: type[models.Model], rows: Sequence[tuple[dict[str, Any], Any]], *, keys: bool = True) -> list[Any]:
+def _copy(
+    model: type[models.Model],
+    rows: Sequence[tuple[dict[str, Any], Any]],
+    *,
+    keys: bool = True,
+    shared: Mapping[str, Any] | None = None,
+) -> list[Any]:
     """COPY the rows (PostgreSQL), each (its attributes, the object they belong to or a view of
     them). With `keys`, the rows without a primary key get one from the table's sequence first
     and every row's key is returned; without, the key column is left to its default.
@@ -173,7 +198,9 @@ def _copy(model: type[models.Model], rows: Sequence[tuple[dict[str, Any], Any]],
     names = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     real = connections[connection.alias]  # not the proxy: each field asks it for its ops
     now = timezone.now()
-    columns = [_column(f, get, rows, real, now) for f, get in zip(fields, _getters(model, keys), strict=True)]
+    columns = [
+        _column(f, get, rows, real, now, shared or {}) for f, get in zip(fields, _getters(model, keys), strict=True)
+    ]
     payload = "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)]).encode()
     sql = f"COPY {table} ({names}) FROM STDIN"
     pipe = _PIPE.get()
@@ -192,6 +219,18 @@ Getter = Callable[[dict[str, Any], Any, Any, Any], Any]  # (attributes, object, 
 def _getters(model: type[models.Model], keys: bool = True) -> list[Getter]:
     pk = model._meta.pk
     return [_getter(f) for f in model._meta.concrete_fields if keys or f is not pk]
+
+
+class _Attribute:
+    """The getter of a field whose value is the attribute itself; `_column` reads `attname`."""
+
+    __slots__ = ("attname",)
+
+    def __init__(self, attname: str) -> None:
+        self.attname = attname
+
+    def __call__(self, row: dict[str, Any], obj: Any, conn: Any, now: Any) -> Any:
+        return row[self.attname]
 
 
 # pre_save of these returns the attribute unchanged (when not auto_now): the value is enough
@@ -213,21 +252,34 @@ def _getter(field: Any) -> Getter:
         if isinstance(field, models.GenericIPAddressField):  # the address as text, not an ip_address
             return lambda row, obj, conn, now: field.get_prep_value(field.pre_save(obj, True))
         return lambda row, obj, conn, now: field.get_db_prep_save(field.pre_save(obj, True), conn)
-    if isinstance(field, (EncryptedTextField, models.JSONField)):  # _column encrypts or encodes them
-        return lambda row, obj, conn, now: row[attname]
-    if type(field).get_db_prep_save is models.Field.get_db_prep_save and type(field).get_prep_value in {
-        c.get_prep_value for c in _PLAIN
-    }:
-        return lambda row, obj, conn, now: row[attname]
-    return lambda row, obj, conn, now: field.get_db_prep_save(row[attname], conn)
+    if (
+        isinstance(field, (EncryptedTextField, models.JSONField))  # _column encrypts or encodes those
+        or (
+            type(field).get_db_prep_save is models.Field.get_db_prep_save
+            and type(field).get_prep_value in {c.get_prep_value for c in _PLAIN}
+        )
+        or (type(field) is models.ForeignKey and isinstance(field.target_field, models.AutoField))  # an id
+    ):
+        return _Attribute(attname)
+    return lambda row, obj, conn, now: field.get_db_prep_save(getattr(obj, attname), conn)
 
 
-def _column(field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]], conn: Any, now: Any) -> list[str]:
+def _column(
+    field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]], conn: Any, now: Any, shared: Mapping[str, Any]
+) -> list[str]:
     """One column of the COPY data in PostgreSQL's text format: \\N for NULL, t/f, numbers, ISO
     dates and times (aware: with their offset), text with backslash, tab, newline and carriage
     return escaped; an encrypted field's values encrypted together (tokens need no escaping);
     a JSON field's value encoded with the field's encoder."""
-    values = [get(row, obj, conn, now) for row, obj in rows]
+    plain: str = getattr(get, "attname", "")  # most columns: the attribute, read without a call a row
+    if plain in shared:  # a value of the batch (a row's own value wins)
+        if not isinstance(field, EncryptedTextField) and not any(plain in row for row, _ in rows):
+            return _column(field, get, [(dict(shared), None)], conn, now, {}) * len(rows)  # formatted once
+        values = [row.get(plain, shared[plain]) for row, _ in rows]  # encrypted each with its own IV
+    elif plain:
+        values = [row[plain] for row, _ in rows]
+    else:
+        values = [get(row, obj, conn, now) for row, obj in rows]
     if isinstance(field, EncryptedTextField):
         out = [_text(v) for v in values]  # None and "" are stored as they are
         full = [i for i, v in enumerate(values) if v is not None and v != ""]
@@ -236,7 +288,7 @@ def _column(field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]],
     elif isinstance(field, models.JSONField):
         out = [v if v is None or type(v) is JsonText else json.dumps(v, cls=field.encoder) for v in values]
     else:
-        out = [_text(v) for v in values]
+        out = [v if type(v) is str else _text(v) for v in values]  # text: no call
     # escaping looked for in the whole column at once: ledgers hardly ever hold a tab or a backslash
     if _SPECIAL.search("".join([v for v in out if v is not None])):
         out = [None if v is None else v.translate(_ESCAPES) for v in out]

@@ -78,6 +78,9 @@ def _require(actor: Any, unit: Any, perm: Perm = Perm.EDIT_RECORDS) -> None:
         raise ActionError("您无权在该单位登记或修改人员", field="unit")
 
 
+_GENDERS = frozenset(Gender.values)  # Choices.values builds its list on every call
+
+
 def _clean(
     actor: Any,
     data: dict[str, Any],
@@ -131,7 +134,7 @@ def _clean(
             _refuse_duplicate(actor, id_number, current)
     if not out.get("gender", current.gender if current else ""):
         raise ActionError("请选择性别", field="gender")
-    if out.get("gender") and out["gender"] not in Gender.values:
+    if out.get("gender") and out["gender"] not in _GENDERS:
         raise ActionError("性别应为“男”或“女”", field="gender")
     typed = out.get("birth_date")
     if isinstance(typed, dt.date) and typed > (today or timezone.localdate()):

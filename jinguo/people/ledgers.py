@@ -19,7 +19,7 @@ from django.utils import timezone
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import scope_paths
 from jinguo.core.crypto import blind_index
-from jinguo.core.ledger.engine import ImportContext, Row
+from jinguo.core.ledger.engine import NEW, ImportContext, Row
 from jinguo.core.ledger.normalisers import Masked
 from jinguo.core.ledger.registry import Column, Register, register, row_errors
 
@@ -352,7 +352,10 @@ class PersonLedger(Register):
         view = scope_paths(ctx.user, perm=Perm.VIEW_RECORDS)
         with_id = [r for r in rows if r.values.get("id_number") and not isinstance(r.values["id_number"], Masked)]
         hashes = {r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or "" for r in with_id}
-        unique = sorted(set(hashes.values()))
+        # The commit does not look again for the ID numbers of the rows promised as new: had one
+        # been registered since the preview, the unique index on id_hash refuses the import.
+        promised = ctx.promised or {}
+        unique = sorted({h for number, h in hashes.items() if promised.get(number, ("",))[0] != NEW})
         known: list[int] = []  # the persons already registered with one of the file's ID numbers
         for start in range(0, len(unique), _probe_size()):
             chunk = unique[start : start + _probe_size()]

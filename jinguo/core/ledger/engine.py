@@ -70,6 +70,8 @@ class ImportContext:
     options: dict[str, Any]
     header: Header
     cache: dict[str, Any] = field(default_factory=dict)
+    # the commit: what the preview promised each row, {row number: [status, id]}; None in the dry run
+    promised: dict[int, list[Any]] | None = None
 
     def present(self, key: str) -> bool:
         return key in self.header.columns
@@ -469,7 +471,7 @@ def _write_plan(register: Register, job: ImportJob) -> int:
     come out as promised (someone may have changed the records since), then written."""
     plan = job_plan(job)
     header, promised = read_head(plan)
-    ctx = ImportContext(user=job.user, register=register, options=dict(job.options), header=header)
+    ctx = ImportContext(user=job.user, register=register, options=dict(job.options), header=header, promised=promised)
     ctx.cache["job"] = job
     progress = Progress(job.pk, len(promised))
     try:
