@@ -97,8 +97,7 @@ def insert_rows(
                 row[attname] = default()
     if connection.vendor != "postgresql":
         objs = [
-            model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in (common | row).items()})
-            for row in rows
+            model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in (common | row).items()}) for row in rows
         ]
         model._default_manager.bulk_create(objs, batch_size=BATCH)
         pk = _pk_attname(model)
@@ -207,8 +206,8 @@ def _copy(
     if pipe is not None:
         pipe.put(sql, payload)
     else:
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.write(payload)
+        with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            copy.write(payload)  # psycopg's errors raised as Django's, as inside pipelined()
     return [row[pk.attname] for row, _ in rows] if keys else []
 
 
@@ -395,6 +394,8 @@ def pipelined() -> Iterator[None]:
         return
     if not connection.in_atomic_block:  # pragma: no cover - callers are actions, atomic
         raise RuntimeError("bulk.pipelined() needs a transaction")
+    from psycopg.pq import TransactionStatus
+
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     pipe = _Pipe(connection.connection)
@@ -406,8 +407,11 @@ def pipelined() -> Iterator[None]:
     finally:
         _PIPE.reset(token)
         pipe.close()
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # every deferrable constraint here is INITIALLY DEFERRED
+        # every deferrable constraint of this schema is INITIALLY DEFERRED; an aborted transaction
+        # takes no command (its rollback, to a savepoint or whole, restores the mode itself)
+        if connection.connection.info.transaction_status != TransactionStatus.INERROR:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _drained(pipe: _Pipe) -> Callable[..., Any]:

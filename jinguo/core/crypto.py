@@ -115,9 +115,14 @@ def blind_index(value: str | None, *, purpose: str) -> str | None:
     indexes of different fields so that equal values in two fields do not match."""
     if not value:
         return None
-    key = settings.BLIND_INDEX_KEY.encode()
-    message = f"{purpose}:{normalise_for_index(value)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
+    mac = _index_mac(settings.BLIND_INDEX_KEY).copy()  # the key's set-up done once
+    mac.update(f"{purpose}:{normalise_for_index(value)}".encode())
+    return mac.hexdigest()[:40]
+
+
+@cache
+def _index_mac(key: str) -> hmac.HMAC:
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
 
 
 class EncryptedTextField(models.TextField):

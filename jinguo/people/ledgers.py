@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Prefetch
@@ -240,6 +240,36 @@ COLUMNS = (
 )
 
 
+class _NewPersons(Sequence[actions.NewPerson]):
+    """The new rows as do_create_persons takes them, each made when it is reached: a commit of
+    100,000 rows does not hold a second copy of every row's values."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> actions.NewPerson: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[actions.NewPerson]: ...
+
+    def __getitem__(self, index: int | slice) -> actions.NewPerson | list[actions.NewPerson]:
+        if isinstance(index, slice):
+            return [self._new(r) for r in self.rows[index]]
+        return self._new(self.rows[index])
+
+    @staticmethod
+    def _new(r: Row) -> actions.NewPerson:
+        return actions.NewPerson(
+            unit=r.refs["unit"],
+            fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
+            categories=tuple(r.values.get("categories") or ()),
+        )
+
+
 @register
 class PersonLedger(Register):
     slug = "persons"
@@ -351,11 +381,16 @@ class PersonLedger(Register):
         edit = scope_paths(ctx.user, perm=self.import_perm)
         view = scope_paths(ctx.user, perm=Perm.VIEW_RECORDS)
         with_id = [r for r in rows if r.values.get("id_number") and not isinstance(r.values["id_number"], Masked)]
-        hashes = {r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or "" for r in with_id}
+        numbered = {r.number for r in with_id}
         # The commit does not look again for the ID numbers of the rows promised as new: had one
         # been registered since the preview, the unique index on id_hash refuses the import.
         promised = ctx.promised or {}
-        unique = sorted({h for number, h in hashes.items() if promised.get(number, ("",))[0] != NEW})
+        hashes = {
+            r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or ""
+            for r in with_id
+            if promised.get(r.number, ("",))[0] != NEW
+        }
+        unique = sorted(set(hashes.values()))
         known: list[int] = []  # the persons already registered with one of the file's ID numbers
         for start in range(0, len(unique), _probe_size()):
             chunk = unique[start : start + _probe_size()]
@@ -388,7 +423,7 @@ class PersonLedger(Register):
         matched: dict[int, int] = {}  # row number -> person id
         for row in keyed:
             candidates = look.get((row.values["name"], row.values["birth_date"], row.refs["unit"].pk), [])
-            if row.number in hashes:
+            if row.number in numbered:
                 candidates = [c for c in candidates if not c[1]]
             if len(candidates) == 1:
                 matched[row.number] = candidates[0][0]
@@ -484,14 +519,7 @@ class PersonLedger(Register):
         with row_errors(*new):
             actions.do_create_persons(
                 actor=ctx.user,
-                persons=[
-                    actions.NewPerson(
-                        unit=r.refs["unit"],
-                        fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
-                        categories=tuple(r.values.get("categories") or ()),
-                    )
-                    for r in new
-                ],
+                persons=_NewPersons(new),
                 detail={"import_job": job.pk} if job is not None else None,
                 progress=lambda n: progress(done + n),
             )

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import psycopg
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from jinguo.core import bulk
 from jinguo.core.audit import audit_mask, created_changes, record_created, record_created_rows
@@ -197,3 +199,244 @@ def test_audit_rows_of_bulk_rows_are_those_of_bulk_objects(tree, people):
     )
     for field in ("id_number", "phone", "address", "notes", "guardian_phone"):
         assert ours.changes[field] == ["None", "******"], field
+
+
+# --- COPY text: the characters PostgreSQL's text format escapes --------------------------------
+
+SPECIAL = {
+    "school": "一\t小",
+    "grade": "五\\年级",
+    "guardian_name": "李\n梅",
+    "address": "路\r1号",
+    "notes": "a\\tb",  # a backslash and a t, not a tab
+}
+SPECIAL_STORED = ("一\t小", "五\\年级", "李\n梅", "路\r1号", "a\\tb", "子\\N")
+
+
+def special_values(person: Person) -> tuple[str, ...]:
+    return (person.school, person.grade, person.guardian_name, person.address, person.notes, person.name)
+
+
+def test_insert_rows_keeps_tabs_newlines_carriage_returns_and_backslashes(tree, people):
+    # a plain row in the same batch: the column is escaped as a whole, its other values stay as they are
+    row = {**a_row(tree, people, "子\\N"), **SPECIAL}
+    plain = a_row(tree, people, "乙")
+    keys = bulk.insert_rows(Person, [plain, row])
+    stored = Person.objects.get(pk=keys[1])
+    assert special_values(stored) == SPECIAL_STORED
+    other = Person.objects.get(pk=keys[0])
+    assert (other.school, other.grade, other.guardian_name, other.address, other.notes, other.name) == (
+        "东一小学",
+        "五年级",
+        "李梅",
+        "东一社区幸福路1号",
+        "父母在外务工",
+        "乙",
+    )
+    # the text columns hold the characters themselves, not their escapes
+    assert Person.objects.filter(school="一\t小", grade="五\\年级", guardian_name="李\n梅", name="子\\N").count() == 1
+
+
+def test_insert_keeps_tabs_newlines_carriage_returns_and_backslashes(tree, people):
+    person = Person(
+        unit=tree.east1, name="子\\N", created_by=people.street_cadre, **{**FIELDS, **SPECIAL}
+    ).fill_derived()
+    plain = a_person(tree, people, "乙")
+    bulk.insert([person, plain])
+    assert special_values(Person.objects.get(pk=person.pk)) == SPECIAL_STORED
+    assert Person.objects.get(pk=plain.pk).school == "东一小学"
+
+
+def test_a_text_value_that_reads_like_null_is_text_not_null(tree, people):
+    row = {**a_row(tree, people, "乙"), "school": "\\N", "grade": "", "guardian_name": "N"}
+    (key,) = bulk.insert_rows(Person, [row])
+    assert Person.objects.filter(pk=key).values_list("school", "grade", "guardian_name", "birth_date").get() == (
+        "\\N",
+        "",
+        "N",
+        dt.date(2011, 4, 5),
+    )
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="keys come from the sequence on PostgreSQL")
+def test_reserve_keys_takes_distinct_increasing_keys_and_insert_rows_keeps_them(tree, people):
+    keys = bulk.reserve_keys(Person, 3)
+    assert keys is not None and len(keys) == 3
+    assert all(type(k) is int for k in keys)
+    assert keys == sorted(set(keys))
+    assert bulk.reserve_keys(Person, 0) is None
+    rows = [a_row(tree, people, n) for n in ("乙", "丙", "丁")]
+    rows[0]["id"], rows[2]["id"] = keys[2], keys[0]  # preset, in another order; the middle one gets a new key
+    written = bulk.insert_rows(Person, rows)
+    assert written[0] == keys[2] and written[2] == keys[0]
+    assert written[1] not in keys and type(written[1]) is int
+    assert rows[1]["id"] == written[1]
+    assert dict(Person.objects.filter(pk__in=written).values_list("pk", "name")) == {
+        keys[2]: "乙",
+        written[1]: "丙",
+        keys[0]: "丁",
+    }
+    assert bulk.reserve_keys(Person, 1)[0] > max(written)  # type: ignore[index]
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite: bulk_create gives the keys")
+def test_reserve_keys_gives_none_without_postgresql(tree, people):
+    assert bulk.reserve_keys(Person, 3) is None
+    assert bulk.reserve_keys(Person, 0) is None
+    row = {**a_row(tree, people, "乙"), "id": 4242}
+    assert bulk.insert_rows(Person, [row]) == [4242]
+    assert Person.objects.get(pk=4242).name == "乙"
+
+
+def test_insert_rows_without_keys_writes_the_rows(tree, people):
+    category = Category.objects.get(code="left_behind_child")
+    persons = [a_person(tree, people, n) for n in ("乙", "丙", "丁")]
+    bulk.insert(persons)
+    rows = [{"person_id": p.pk, "category_id": category.pk, "set_on": dt.date(2026, 1, 1)} for p in persons]
+    returned = bulk.insert_rows(PersonCategory, rows, keys=False)
+    if connection.vendor == "postgresql":
+        assert returned == []
+        assert ["id" in row for row in rows] == [False, False, False]  # the rows are not told
+    else:
+        assert returned == list(PersonCategory.objects.order_by("pk").values_list("pk", flat=True))
+    assert list(
+        PersonCategory.objects.order_by("person_id").values_list("person_id", "category_id", "set_on", "end_reason")
+    ) == [(p.pk, category.pk, dt.date(2026, 1, 1), "") for p in persons]
+
+
+# --- pipelined(): a writer thread ---------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the writer thread is PostgreSQL's")
+
+
+@postgresql_only
+def test_a_query_inside_pipelined_sees_the_rows_written_before_it(tree, people):
+    with transaction.atomic(), bulk.pipelined():
+        first = bulk.insert_rows(Person, [a_row(tree, people, n) for n in ("乙", "丙", "丁")])
+        assert Person.objects.filter(pk__in=first).count() == 3
+        persons = [a_person(tree, people, n) for n in ("戊", "己")]
+        bulk.insert(persons)
+        assert list(
+            Person.objects.filter(pk__in=[p.pk for p in persons]).order_by("pk").values_list("name", flat=True)
+        ) == [
+            "戊",
+            "己",
+        ]
+        last = bulk.insert_rows(Person, [a_row(tree, people, "庚")])
+    # and what was written last, with no query after it, is written by the end of the block
+    assert Person.objects.filter(pk__in=first + last).count() == 4
+
+
+@postgresql_only
+def test_a_duplicate_id_number_inside_pipelined_raises_django_integrity_error(tree, people):
+    before = Person.objects.count()
+    with pytest.raises(IntegrityError) as raised, transaction.atomic(), bulk.pipelined():
+        bulk.insert_rows(Person, [a_row(tree, people, "乙")])
+        bulk.insert_rows(Person, [a_row(tree, people, "甲"), a_row(tree, people, "甲")])  # the same id_hash
+    assert type(raised.value) is IntegrityError
+    assert isinstance(raised.value.__cause__, psycopg.errors.UniqueViolation)
+    assert "person_id_hash_unique" in str(raised.value)
+    assert Person.objects.count() == before  # the batch, and the one before it, are rolled back
+    assert Person.objects.filter(name__in=["甲", "乙"]).count() == 0
+
+
+@postgresql_only
+def test_a_duplicate_in_a_later_batch_is_raised_by_the_next_query(tree, people):
+    with pytest.raises(IntegrityError) as raised, transaction.atomic(), bulk.pipelined():
+        bulk.insert_rows(Person, [a_row(tree, people, "甲")])
+        bulk.insert_rows(Person, [a_row(tree, people, "甲")])
+        Person.objects.count()  # drains: the second COPY's error is raised here
+        pytest.fail("the duplicate was not raised by the query")
+    assert isinstance(raised.value.__cause__, psycopg.errors.UniqueViolation)
+    assert Person.objects.filter(id_hash=a_row(tree, people, "甲")["id_hash"]).count() == 0
+
+
+@postgresql_only
+def test_foreign_keys_are_checked_per_statement_inside_pipelined_and_deferred_after(tree, people):
+    category = Category.objects.get(code="left_behind_child")
+    with transaction.atomic():
+        missing = bulk.reserve_keys(Person, 1)
+        assert missing is not None
+        link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
+        # inside: a category row of a person not (yet) written fails at its statement
+        with pytest.raises(IntegrityError) as raised, transaction.atomic(), bulk.pipelined():
+            bulk.insert_rows(PersonCategory, [dict(link)], keys=False)
+        assert isinstance(raised.value.__cause__, psycopg.errors.ForeignKeyViolation)
+        assert PersonCategory.objects.count() == 0
+        # after a pipelined() block that ended well the keys are deferred again: the category row
+        # may come before its person, within the transaction
+        with bulk.pipelined():
+            bulk.insert_rows(Person, [a_row(tree, people, "乙")])
+        bulk.insert_rows(PersonCategory, [dict(link)], keys=False)
+        bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
+        connection.check_constraints()  # checks what was deferred: the person is there now
+        assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+
+
+@postgresql_only
+def test_foreign_keys_are_deferred_again_after_a_failed_pipelined_block_is_rolled_back(tree, people):
+    category = Category.objects.get(code="left_behind_child")
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(), bulk.pipelined():
+            bulk.insert_rows(Person, [a_row(tree, people, "甲"), a_row(tree, people, "甲")])
+        # the savepoint's rollback undid SET CONSTRAINTS ALL IMMEDIATE with the rest
+        missing = bulk.reserve_keys(Person, 1)
+        assert missing is not None
+        link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
+        bulk.insert_rows(PersonCategory, [link], keys=False)
+        bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
+        connection.check_constraints()
+        assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+
+
+@postgresql_only
+def test_foreign_keys_are_deferred_again_after_a_pipelined_block_left_by_an_exception(tree, people):
+    category = Category.objects.get(code="left_behind_child")
+    with transaction.atomic():
+        with pytest.raises(ZeroDivisionError), bulk.pipelined():
+            bulk.insert_rows(Person, [a_row(tree, people, "乙")])
+            1 / 0  # noqa: B018
+        missing = bulk.reserve_keys(Person, 1)
+        assert missing is not None
+        link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
+        bulk.insert_rows(PersonCategory, [link], keys=False)
+        bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
+        connection.check_constraints()
+        assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+
+
+def test_pipelined_elsewhere_writes_as_without_it(tree, people):
+    with transaction.atomic(), bulk.pipelined():
+        keys = bulk.insert_rows(Person, [a_row(tree, people, n) for n in ("乙", "丙")])
+        assert Person.objects.filter(pk__in=keys).count() == 2
+        with bulk.pipelined():  # nested: the outer pipe goes on
+            keys += bulk.insert_rows(Person, [a_row(tree, people, "丁")])
+    assert list(Person.objects.filter(pk__in=keys).order_by("pk").values_list("name", flat=True)) == ["乙", "丙", "丁"]
+
+
+# --- audit rows of bulk rows: JSON text ---------------------------------------------------------
+
+
+def test_audit_changes_of_bulk_rows_keep_quotes_backslashes_and_control_characters(tree, people):
+    row = {**a_row(tree, people, 'A"B\\C'), "school": "一\t小", "guardian_name": "李\n梅", "grade": '五"年级\\'}
+    (key,) = bulk.insert_rows(Person, [row])
+    record_created_rows(
+        Person,
+        [row],
+        describe=lambda r: str(r["name"]),
+        user=people.street_cadre,
+        extra={key: {"categories": ["None", '留守"儿童\\']}},
+    )
+    entry = AuditEntry.objects.get(event="create", object_pk=str(key), content_type__model="person")
+    assert entry.changes["name"] == ["None", 'A"B\\C']
+    assert (entry.changes["school"], entry.changes["guardian_name"], entry.changes["grade"]) == (
+        ["None", "一\t小"],
+        ["None", "李\n梅"],
+        ["None", '五"年级\\'],
+    )
+    assert entry.changes["categories"] == ["None", '留守"儿童\\']
+    assert entry.object_repr == 'A"B\\C'
+    assert Person.objects.get(pk=key).name == 'A"B\\C'
