@@ -412,6 +412,10 @@ class PersonLedger(Register):
         # probed on the (name, birth_date, unit) index with only the key columns; the few records
         # that match are loaded whole afterwards.
         keyed = [r for r in unmatched if r.values.get("birth_date") and r.refs.get("unit") is not None]
+        if promised:  # the commit: a new row with an ID number is written as the form writes one
+            # (do_create_person refuses only the same number): a record without a number that
+            # looks like her, registered since the preview, is left to the look-alike merge
+            keyed = [r for r in keyed if r.number not in numbered or promised.get(r.number, ("",))[0] != NEW]
         wanted: list[tuple[str, dt.date, int]] = sorted(
             {(r.values["name"], r.values["birth_date"], r.refs["unit"].pk) for r in keyed}
         )

@@ -352,6 +352,42 @@ def test_commit_is_refused_when_the_records_changed_since_the_preview(
     assert snapshot() == before
 
 
+def test_commit_is_refused_when_a_new_rows_id_number_was_registered_since_the_preview(
+    tree, people, registered, login, django_capture_on_commit_callbacks
+):
+    """The commit does not look the ID numbers of new rows up again: the unique index refuses one
+    registered in between, and the whole import is rolled back."""
+    client = login(people.street_cadre)
+    job = preview(client)
+    actions.do_create_person(actor=people.community_cadre, unit=tree.east1, name="陈静", id_number=CHEN_ID)
+    before = snapshot()
+    job = commit(client, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.message) == (
+        "failed",
+        "第5至6行中:文件中有身份证号刚被他人登记,一人只建一份档案。请重新上传文件生成预览。导入已全部撤销,未写入任何数据",
+    )
+    assert snapshot() == before
+
+
+def test_a_look_alike_without_id_number_registered_since_the_preview_is_offered_for_merging(
+    tree, people, registered, login, django_capture_on_commit_callbacks
+):
+    """A new row with an ID number is written as the form writes one: a record without a number
+    that looks like her (same name, birth date, unit), registered after the preview, does not stop
+    the import; the person's page offers the two for merging."""
+    client = login(people.street_cadre)
+    job = preview(client)
+    unit = tree.east  # row 6 names her unit by its division code 339901001000
+    twin = actions.do_create_person(
+        actor=people.street_cadre, unit=unit, name="陈静", gender="F", birth_date=dt.date(2010, 7, 15)
+    )
+    job = commit(client, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.message) == ("committed", "")
+    imported = Person.objects.get(id_hash__isnull=False, name="陈静")
+    assert (imported.id_number, imported.unit_id) == (CHEN_ID, unit.pk)
+    assert actions.similar_persons(imported) == [twin]
+
+
 def test_refused_rows_download_as_the_original_columns_with_a_reason(people, registered, login):
     client = login(people.street_cadre)
     job = preview(client)
