@@ -209,6 +209,9 @@ class Person(ScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # ScopedModel's, without its two indexes (plain and pattern ops): (unit_path, name) serves the
+    # subtree range; every index is written for each of an import's 100,000 rows
+    unit_path = models.CharField(max_length=255, editable=False)
 
     objects = PersonQuerySet.as_manager()  # type: ignore[misc]  # a subclass of the scoped queryset
 
@@ -219,9 +222,14 @@ class Person(ScopedModel):
         # second, varchar_pattern_ops twin. A pattern-ops btree answers equality and prefixes
         # (LIKE 'x%') whatever the collation; SQLite ignores opclasses. docs/performance.md.
         indexes = [
+            # the subtree range (core.tree.under) and the list's order; no index on unit_path alone
             models.Index(fields=["unit_path", "name"]),
-            models.Index(fields=["name", "birth_date", "unit"]),
-            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            # a name, exact or by prefix, and the ledger's look-up by name, birth date and unit
+            models.Index(
+                fields=["name", "birth_date", "unit"],
+                name="person_name_born_unit",
+                opclasses=["varchar_pattern_ops", "date_ops", "int8_ops"],
+            ),
             models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(
                 fields=["id_last4", "name"],
