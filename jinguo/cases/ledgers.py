@@ -10,7 +10,7 @@ without a name is anonymous.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -304,7 +304,7 @@ class CaseLedger(Register):
     def changes(self, ctx: ImportContext, row: Row) -> dict[str, Any]:
         return {}  # an import never edits a registered case
 
-    def write_rows(self, ctx: ImportContext, rows: Sequence[Row], progress: Callable[[int], None]) -> None:
+    def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:
         for done, row in enumerate(rows, start=1):
             with row_errors(row):
                 self.write(ctx, row)

@@ -33,7 +33,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models
 from django.utils import timezone
 
 from . import crypto
@@ -368,6 +368,9 @@ class _Pipe:
         self._queue.join()
         self._raise()
 
+    def check(self) -> None:
+        self._raise()
+
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
@@ -416,10 +419,40 @@ def pipelined() -> Iterator[None]:
 
 def _drained(pipe: _Pipe) -> Callable[..., Any]:
     def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        pipe.drain()
-        return execute(sql, params, many, context)
+        if not _UNDRAINED.get():
+            pipe.drain()
+            return execute(sql, params, many, context)
+        pipe.check()
+        try:  # between two of the writer's statements (psycopg lets one at a time use the connection)
+            return execute(sql, params, many, context)
+        except DatabaseError:
+            pipe.check()  # a statement of the writer failed: that error, not "transaction aborted"
+            raise
 
     return wrapper
+
+
+_UNDRAINED: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_undrained", default=False)
+
+
+@contextmanager
+def undrained() -> Iterator[None]:
+    """Inside pipelined(), queries that need not see what the writer has not written yet (an
+    import's look-ups of rows it has not written, which leave its own rows out) run between the
+    writer's statements instead of waiting for all of them. Elsewhere nothing changes."""
+    token = _UNDRAINED.set(True)
+    try:
+        yield
+    finally:
+        _UNDRAINED.reset(token)
+
+
+def flush() -> None:
+    """Inside pipelined(): wait until everything handed to the writer is written, and raise its
+    error if a statement failed. Elsewhere nothing to do."""
+    pipe = _PIPE.get()
+    if pipe is not None:
+        pipe.drain()
 
 
 @contextmanager

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,44 +191,58 @@ BULK_BATCH = 2000
 def do_create_persons(
     *,
     actor: Any,
-    persons: Sequence[NewPerson],
+    persons: Iterable[NewPerson],
+    count: int | None = None,
     detail: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    written: set[Any] | None = None,
 ) -> int:
     """Register many persons at once (a ledger import): the checks of do_create_person for each,
     then bulk writes, batch by batch, of the persons, their category rows, their audit rows and the
     counts. An ID number registered meanwhile is caught by the unique index: nothing is written
     then. `detail` goes into each audit row (the import job); progress(n) after each batch.
-    Returns how many were written (the objects are not kept: an import holds 100,000)."""
-    for unit in {p.unit.pk: p.unit for p in persons}.values():
-        _require(actor, unit)
+
+    `persons` may be an iterator (an import's rows as they are looked up): `count`, how many it
+    gives, lets PostgreSQL's keys be taken in one query beforehand; the ids of the persons are
+    added to `written` as each batch is handed over. Returns how many were written (the objects
+    are not kept: an import holds 100,000)."""
+    if count is None and isinstance(persons, Sequence):
+        count = len(persons)
     today = timezone.localdate()
     creator_id = actor.pk if getattr(actor, "pk", None) else None
     dictionary = CategoryDictionary()
     tally: Counter[tuple[Any, str]] = Counter()
-    written = 0
-    keys = bulk.reserve_keys(Person, len(persons))  # one query, so that the batches need none
+    allowed: set[Any] = set()  # units checked
+    done = 0
+    keys = bulk.reserve_keys(Person, count) if count else None  # one query, so that the batches need none
+    stream = iter(persons)
     try:
         # PostgreSQL writes each batch while the next is prepared (core.bulk.pipelined)
         with bulk.pipelined():
-            for start in range(0, len(persons), BULK_BATCH):
-                batch = persons[start : start + BULK_BATCH]
+            while batch := list(itertools.islice(stream, BULK_BATCH)):
+                for new in batch:
+                    if new.unit.pk not in allowed:
+                        _require(actor, new.unit)
+                        allowed.add(new.unit.pk)
                 # rows, not Person objects: building 100,000 model objects took a fifth of an import
                 rows = [_person_row(actor, p, creator_id, today) for p in batch]
                 if keys is not None:
-                    for row, key in zip(rows, keys[start : start + BULK_BATCH], strict=True):
+                    for row, key in zip(rows, keys[done : done + len(rows)], strict=True):
                         row["id"] = key
                 bulk.insert_rows(Person, rows)
+                if written is not None:
+                    written.update(row["id"] for row in rows)
                 _write_batch_extras(actor, dictionary, rows, batch, creator_id, today, detail, tally)
-                written += len(rows)
+                done += len(rows)
                 if progress is not None:
-                    progress(written)
+                    progress(done)
+            bulk.flush()  # its errors here, inside an enclosing pipeline too
     except IntegrityError as exc:  # the unique index on id_hash: registered since the look-up
         raise ActionError(
             "文件中有身份证号刚被他人登记,一人只建一份档案。请重新上传文件生成预览", field="id_number"
         ) from exc
     counts.add_many(tally)
-    return written
+    return done
 
 
 def _write_batch_extras(

@@ -9,8 +9,8 @@ outside it is refused without being named.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch
@@ -240,34 +240,13 @@ COLUMNS = (
 )
 
 
-class _NewPersons(Sequence[actions.NewPerson]):
-    """The new rows as do_create_persons takes them, each made when it is reached: a commit of
-    100,000 rows does not hold a second copy of every row's values."""
-
-    def __init__(self, rows: Sequence[Row]) -> None:
-        self.rows = rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @overload
-    def __getitem__(self, index: int) -> actions.NewPerson: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[actions.NewPerson]: ...
-
-    def __getitem__(self, index: int | slice) -> actions.NewPerson | list[actions.NewPerson]:
-        if isinstance(index, slice):
-            return [self._new(r) for r in self.rows[index]]
-        return self._new(self.rows[index])
-
-    @staticmethod
-    def _new(r: Row) -> actions.NewPerson:
-        return actions.NewPerson(
-            unit=r.refs["unit"],
-            fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
-            categories=tuple(r.values.get("categories") or ()),
-        )
+def _new_person(r: Row) -> actions.NewPerson:
+    """A new row as do_create_persons takes it, made when it is reached."""
+    return actions.NewPerson(
+        unit=r.refs["unit"],
+        fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
+        categories=tuple(r.values.get("categories") or ()),
+    )
 
 
 @register
@@ -362,12 +341,18 @@ class PersonLedger(Register):
 
     def _resolve_categories(self, ctx: ImportContext, rows: Sequence[Row]) -> None:
         dictionary: CategoryDictionary = ctx.cache.setdefault("categories", CategoryDictionary())
+        by_unit: dict[int, dict[str, str]] = {}  # unit id -> {name or code: code}
         for row in rows:
             names = row.values.get("categories")
             if not names:
                 continue
-            available = dictionary.for_unit(row.refs.get("unit") or row.target.unit)
-            words = {c.name: code for code, c in available.items()} | {code: code for code in available}
+            unit = row.refs.get("unit") or row.target.unit
+            available = dictionary.for_unit(unit)
+            words = by_unit.get(unit.pk)
+            if words is None:
+                words = by_unit[unit.pk] = {c.name: code for code, c in available.items()} | {
+                    code: code for code in available
+                }
             codes = []
             for name in names:
                 if name in words:
@@ -391,10 +376,13 @@ class PersonLedger(Register):
             if promised.get(r.number, ("",))[0] != NEW
         }
         unique = sorted(set(hashes.values()))
+        own = ctx.cache.get("own_ids", ())  # the persons this import has written so far (a commit)
         known: list[int] = []  # the persons already registered with one of the file's ID numbers
         for start in range(0, len(unique), _probe_size()):
             chunk = unique[start : start + _probe_size()]
-            known += Person.objects.filter(id_hash__in=chunk).values_list("pk", flat=True)
+            known += [
+                pk for pk in Person.objects.filter(id_hash__in=chunk).values_list("pk", flat=True) if pk not in own
+            ]
         by_hash = {p.id_hash or "": p for p in _load(known)}
         unmatched: list[Row] = []
         for row in rows:
@@ -423,7 +411,8 @@ class PersonLedger(Register):
         for start in range(0, len(wanted), _probe_size()):
             triples = wanted[start : start + _probe_size()]
             for pk, name, born, unit_id, has_id in _same_triples(triples):
-                look.setdefault((name, born, unit_id), []).append((pk, has_id))
+                if pk not in own:  # a person this import wrote is not an existing record
+                    look.setdefault((name, born, unit_id), []).append((pk, has_id))
         matched: dict[int, int] = {}  # row number -> person id
         for row in keyed:
             candidates = look.get((row.values["name"], row.values["birth_date"], row.refs["unit"].pk), [])
@@ -506,26 +495,39 @@ class PersonLedger(Register):
         for code in codes:
             actions.do_set_category(actor=ctx.user, person=row.target, code=code)
 
-    def write_rows(self, ctx: ImportContext, rows: Sequence[Row], progress: Callable[[int], None]) -> None:
-        """Updated rows one by one through the actions; new rows in batches through
-        do_create_persons (the analysis has checked them and found their duplicates in bulk)."""
+    streaming = True  # the rows as each chunk is looked up: see Register.streaming
+
+    def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:
+        """Updated rows one by one through the actions, as they come; new rows in batches
+        through do_create_persons (the analysis has checked them and found their duplicates in
+        bulk), which takes them as they come too. The ids it writes go to ctx.cache["own_ids"],
+        which the look-ups of the rows after them leave out."""
         done = 0
-        for row in rows:
-            if row.target is not None:
+        promised = ctx.promised or {}
+        numbers = sorted(n for n, (status, _) in promised.items() if status == NEW)
+        own: set[Any] = ctx.cache.setdefault("own_ids", set())
+
+        def new_rows() -> Iterator[actions.NewPerson]:
+            nonlocal done
+            for row in rows:
+                if row.target is None:
+                    yield _new_person(row)
+                    continue
                 with row_errors(row):
                     self.write(ctx, row)
                 done += 1
                 progress(done)
-        new = [r for r in rows if r.target is None]
+
         job = ctx.cache.get("job")
-        if not new:
-            return
-        with row_errors(*new):
+        first_last = [Row(number=n, cells=[]) for n in dict.fromkeys(numbers[:1] + numbers[-1:])]
+        with row_errors(*first_last):
             actions.do_create_persons(
                 actor=ctx.user,
-                persons=_NewPersons(new),
+                persons=new_rows(),
+                count=len(numbers) if ctx.promised is not None else None,
                 detail={"import_job": job.pk} if job is not None else None,
                 progress=lambda n: progress(done + n),
+                written=own,
             )
 
     # --- export -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -246,10 +247,23 @@ def test_an_anonymous_call(people, tree, login):
 )
 def test_a_violence_case_shows_the_risk_level_of_its_factors(people, tree, login, factors, level, listed):
     client = login(people.street_cadre)
-    data = intake(tree.east, kind="violence", category="", risk_factors=factors, urgency="urgent")
+    # received an hour ago: an urgent case of 2026-11-30 is overdue by now, and its badge says so
+    received = timezone.localtime() - dt.timedelta(hours=1)
+    data = intake(
+        tree.east,
+        kind="violence",
+        category="",
+        risk_factors=factors,
+        urgency="urgent",
+        received_at=received.strftime("%Y-%m-%dT%H:%M"),
+    )
     response = client.post("/cases/new/", data)
     case = Case.objects.get()
-    assert (case.number, case.category.code, case.factor_codes) == ("2026JB00001", "domestic_violence", factors)
+    assert (case.number, case.category.code, case.factor_codes) == (
+        f"{received.year}JB00001",
+        "domestic_violence",
+        factors,
+    )
     page = client.get(response["Location"])
     assert badges(page) == f"家庭暴力 登记 {level} 紧急"
     assert facts(page)["风险因素"] == listed

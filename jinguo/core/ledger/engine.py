@@ -31,7 +31,7 @@ from jinguo.core.models import AuditEvent, AuditResult, ImportJob
 from .normalisers import CellError, Masked, is_blank, parse_cell, text
 from .plan import PlanWriter, read_head, read_rows
 from .reader import Header, Sheet, is_note, read_ledger
-from .registry import Register, get_register, header_key
+from .registry import ChangedSincePreview, Register, get_register, header_key
 
 NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
 PREVIEW_UPDATES = 200
@@ -466,28 +466,38 @@ def run_commit(job_id: int) -> None:
 
 
 def _write_plan(register: Register, job: ImportJob) -> int:
-    """Write the rows the dry run promised. Every row is looked up again first, chunk by chunk,
-    and must come out as promised (someone may have changed the records since); then all are
-    written at once, so that the register's bulk writer runs without a pause for queries (on
-    PostgreSQL it writes a batch while it prepares the next, core.bulk.pipelined)."""
+    """Write the rows the dry run promised. Each chunk of rows is looked up again and must come
+    out as promised (someone may have changed the records since). A streaming register
+    (PostgreSQL: people) takes the rows as each chunk passes, inside one bulk pipeline, so that a
+    chunk is looked up while the ones before it are written; any other gets them all once every
+    chunk has passed."""
     plan = job_plan(job)
     header, promised = read_head(plan)
     ctx = ImportContext(user=job.user, register=register, options=dict(job.options), header=header, promised=promised)
     ctx.cache["job"] = job
     progress = Progress(job.pk, len(promised))
-    try:
-        checked: list[Row] = []
+    passed = 0
+
+    def checked() -> Iterator[Row]:
+        nonlocal passed
         wanted = (Row(number=n, cells=[], values=v) for n, v in read_rows(plan) if n in promised)
         for chunk in _chunks(wanted, COMMIT_CHUNK):
-            _look_up(ctx, chunk)
+            with bulk.undrained():  # they need not see this import's writes: the register leaves them out
+                _look_up(ctx, chunk)
             if any(promised[r.number] != [r.status, getattr(r.target, "pk", None)] for r in chunk):
-                raise ActionError(CHANGED_SINCE_PREVIEW)
-            checked += chunk
-        if len(checked) != len(promised):  # pragma: no cover - a plan is written whole or not at all
-            raise ActionError(CHANGED_SINCE_PREVIEW)
-        del plan
-        register.write_rows(ctx, checked, progress)
-        return len(checked)
+                raise ChangedSincePreview(CHANGED_SINCE_PREVIEW)
+            passed += len(chunk)
+            yield from chunk
+
+    try:
+        if register.streaming:
+            with bulk.pipelined():
+                register.write_rows(ctx, checked(), progress)
+        else:
+            register.write_rows(ctx, list(checked()), progress)
+        if passed != len(promised):  # pragma: no cover - a plan is written whole or not at all
+            raise ChangedSincePreview(CHANGED_SINCE_PREVIEW)
+        return passed
     finally:
         progress.close()
 

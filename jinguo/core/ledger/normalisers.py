@@ -56,9 +56,10 @@ def text(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    out = unicodedata.normalize("NFKC", str(value))
-    out = " ".join(out.split())
-    return _SPACE_IN_CJK.sub("", out)
+    parts = unicodedata.normalize("NFKC", str(value)).split()
+    if len(parts) == 1:  # most cells: no space inside, none to remove
+        return parts[0]
+    return _SPACE_IN_CJK.sub("", " ".join(parts))
 
 
 def is_blank(value: Any) -> bool:

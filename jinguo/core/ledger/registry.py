@@ -172,7 +172,13 @@ class Register:
         actions; raise ActionError to refuse (the whole import is then rolled back)."""
         raise NotImplementedError
 
-    def write_rows(self, ctx: ImportContext, rows: Sequence[Row], progress: Callable[[int], None]) -> None:
+    # write_rows takes the rows as they are looked up, chunk by chunk (an iterator, in file order):
+    # on PostgreSQL a chunk's look-ups then run between the writes of the chunks before it. The
+    # register's look-ups must then leave out the records this import has written
+    # (ctx.cache["own_ids"]), which a look-up before any write would not have seen.
+    streaming = False
+
+    def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:
         """Write every row (new and updated), calling progress(rows done) as it goes. One by one
         through write() unless the register has a bulk path for many rows."""
         for done, row in enumerate(rows, start=1):
@@ -203,9 +209,19 @@ def row_errors(*rows: Row) -> Iterator[None]:
     """An action's refusal, named by its row: "第12行:…" (by the first row of a batch)."""
     try:
         yield
+    except (ChangedSincePreview, RowNamed):
+        raise  # about the import, not about these rows; or named already (a row inside a batch)
     except ActionError as exc:
         where = f"第{rows[0].number}行" if len(rows) == 1 else f"第{rows[0].number}至{rows[-1].number}行中"
-        raise ActionError(f"{where}:{exc.message}", field=exc.field) from exc
+        raise RowNamed(f"{where}:{exc.message}", field=exc.field) from exc
+
+
+class ChangedSincePreview(ActionError):
+    """The commit's look-ups came out otherwise than the preview the cadre confirmed."""
+
+
+class RowNamed(ActionError):
+    """An action's refusal named by its row (row_errors)."""
 
 
 RegisterClass = TypeVar("RegisterClass", bound=type[Register])

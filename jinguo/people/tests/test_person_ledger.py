@@ -388,6 +388,36 @@ def test_a_look_alike_without_id_number_registered_since_the_preview_is_offered_
     assert actions.similar_persons(imported) == [twin]
 
 
+@pytest.mark.parametrize("chunk", [1, 10_000])
+def test_a_new_row_and_its_look_alike_without_id_number_are_both_written_whatever_the_chunks(
+    tree, people, login, monkeypatch, django_capture_on_commit_callbacks, chunk
+):
+    """The commit looks each chunk up as it reaches it, after the chunks before are written: the
+    persons the import wrote itself are not records that a later row finds. Here the second row
+    (no ID number) looks like the first (same name, birth date and unit), which the preview did
+    not count as a duplicate: both are new, in chunks of one row as in one chunk."""
+    from jinguo.core.ledger import engine
+
+    monkeypatch.setattr(engine, "COMMIT_CHUNK", chunk)
+    monkeypatch.setattr(actions, "BULK_BATCH", chunk)  # the first row written before the second is looked up
+    client = login(people.street_cadre)
+    data = xlsx_bytes(
+        [
+            ["姓名", "性别", "出生日期", "身份证号", "所属单位"],
+            ["陈静", "女", dt.date(2010, 7, 15), CHEN_ID, "东一社区"],
+            ["陈静", "女", dt.date(2010, 7, 15), None, "东一社区"],
+        ]
+    )
+    job = preview(client, data)
+    assert job.counts == {"total": 2, "new": 2, "updated": 0, "unchanged": 0, "refused": 0}
+    job = commit(client, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.message) == ("committed", "")
+    with_id = Person.objects.get(name="陈静", id_hash__isnull=False)
+    without = Person.objects.get(name="陈静", id_hash__isnull=True)
+    assert (with_id.id_number, with_id.unit_id, without.unit_id) == (CHEN_ID, tree.east1.pk, tree.east1.pk)
+    assert actions.similar_persons(with_id) == [without]
+
+
 def test_refused_rows_download_as_the_original_columns_with_a_reason(people, registered, login):
     client = login(people.street_cadre)
     job = preview(client)
