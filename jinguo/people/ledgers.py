@@ -496,6 +496,7 @@ class PersonLedger(Register):
             actions.do_set_category(actor=ctx.user, person=row.target, code=code)
 
     streaming = True  # the rows as each chunk is looked up: see Register.streaming
+    look_up_aside = True  # check_row uses no database
 
     def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:
         """Updated rows one by one through the actions, as they come; new rows in batches

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Hashable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,25 +126,83 @@ def _json_cell(value: Any) -> Any:
 
 
 def analyse(register: Register, user: Any, file_name: str, data: bytes, options: dict[str, Any]) -> Analysis:
-    """The dry run: read the file, parse and check every row, then look up what it is about."""
+    """The dry run: read the file, parse and check every row, then look up what it is about. The
+    rows are looked up a chunk at a time as soon as they are checked and written to the plan; for a
+    register that allows it (`look_up_aside`) in a thread of its own, on the same connection, while
+    this one checks the next rows (it uses no database meanwhile): PostgreSQL answers the look-ups
+    while Python checks."""
     sheet, header = read_ledger(file_name, data, register)
     ctx = ImportContext(user=user, register=register, options=dict(options), header=header)
     rows = _parse_rows(ctx, sheet, header)
     if not rows:
         raise ActionError("表格中没有数据行")
     writer = PlanWriter()
-    for row in rows:
-        register.check_row(ctx, row)  # every row: a cadre learns all that is wrong with it at once
-        if row.ok:
-            writer.add(row.number, row.values)  # as checked, before the look-ups resolve references
-    _look_up(ctx, rows)
+    with _Aside(ctx, register.look_up_aside) as aside:
+        chunk: list[Row] = []
+        for row in rows:
+            register.check_row(ctx, row)  # every row: a cadre learns all that is wrong with it at once
+            if row.ok:
+                writer.add(row.number, row.values)  # as checked, before the look-ups resolve references
+                chunk.append(row)
+                if len(chunk) == LOOK_UP_CHUNK:
+                    aside.prepare(chunk)
+                    chunk = []
+        aside.prepare(chunk)
+    _look_up(ctx, rows, prepared=True)
     return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
 
 
-def _look_up(ctx: ImportContext, rows: list[Row]) -> None:
-    """Resolve references, find each row's record, refuse duplicates, and say what each row does."""
+LOOK_UP_CHUNK = 5000  # rows the dry run hands to the look-ups at a time
+
+
+class _Aside:
+    """register.prepare of the dry run's chunks: here, or in a worker thread that shares this
+    thread's database connection (Django's thread sharing, as its live-server tests do). The
+    thread that hands the chunks over touches neither the database nor a row it has handed over
+    until the block ends, which waits for every chunk and raises the first error."""
+
+    def __init__(self, ctx: ImportContext, aside: bool) -> None:
+        self.ctx = ctx
+        self.pool: ThreadPoolExecutor | None = None
+        self.futures: list[Future[None]] = []
+        if aside:
+            self.connection = connections[DEFAULT_DB_ALIAS]
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-look-up")
+
+    def __enter__(self) -> _Aside:
+        if self.pool is not None:
+            self.connection.inc_thread_sharing()
+        return self
+
+    def prepare(self, chunk: list[Row]) -> None:
+        if not chunk:
+            return
+        if self.pool is None:
+            self.ctx.register.prepare(self.ctx, chunk)
+        else:
+            self.futures.append(self.pool.submit(self._prepare, chunk))
+
+    def _prepare(self, chunk: list[Row]) -> None:
+        connections[DEFAULT_DB_ALIAS] = self.connection  # this thread's alias: the caller's connection
+        self.ctx.register.prepare(self.ctx, chunk)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            for future in self.futures:
+                future.result()  # in order: the first error is raised
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.connection.dec_thread_sharing()
+
+
+def _look_up(ctx: ImportContext, rows: list[Row], *, prepared: bool = False) -> None:
+    """Resolve references, find each row's record (unless `prepared` already), refuse
+    duplicates, and say what each row does."""
     register = ctx.register
-    register.prepare(ctx, [r for r in rows if r.ok])
+    if not prepared:
+        register.prepare(ctx, [r for r in rows if r.ok])
     _refuse_duplicates(register, rows)
     for row in rows:
         if row.ok and row.target is not None:
@@ -173,16 +232,21 @@ def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
         if _repeats_header(cells, first, header_keys):
             continue
         row = Row(number=index + 1, cells=cells)
+        values = row.values
+        width = len(cells)
         for column, col in columns:
-            raw = cells[col] if col < len(cells) else None
-            try:
-                value = parse_cell(raw, column)
-            except CellError as exc:
-                row.refuse(column.key, exc.message)
-                continue
+            raw = cells[col] if col < width else None
+            if raw is None or raw == "":  # a blank cell, without a call (a ledger has many)
+                value = None
+            else:
+                try:
+                    value = parse_cell(raw, column)
+                except CellError as exc:
+                    row.refuse(column.key, exc.message)
+                    continue
             if value is None and column.required:
                 row.refuse(column.key, f"请填写{column.header}")
-            row.values[column.key] = value
+            values[column.key] = value
         rows.append(row)
     for column in register.columns:
         if column.required and column.key not in header.columns:  # pragma: no cover - the header needs them

@@ -177,6 +177,9 @@ class Register:
     # register's look-ups must then leave out the records this import has written
     # (ctx.cache["own_ids"]), which a look-up before any write would not have seen.
     streaming = False
+    # The dry run may run prepare() on chunks of rows in a worker thread sharing the connection
+    # while it checks the next rows: check_row() then must not use the database.
+    look_up_aside = False
 
     def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:
         """Write every row (new and updated), calling progress(rows done) as it goes. One by one
