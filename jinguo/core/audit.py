@@ -165,40 +165,47 @@ def _created_json(
     keys: Sequence[Any],
     extra: Mapping[Any, dict[str, list[str]]],
 ) -> list[bulk.JsonText]:
-    """What `_changes` gives for each row (and its `extra`), as JSON text: each field's values
-    converted once per distinct value (a batch shares its stamps, units, genders …), encoded with
-    json's own string encoder, joined."""
+    """What `_changes` gives for each row (and its `extra`), as JSON text, built a field at a
+    time for all rows: each field's values converted once per distinct value (a batch shares its
+    stamps, units, genders …) and encoded with json's own string encoder; each row's pieces joined
+    (the loops over rows are map, zip and join)."""
     from auditlog.diff import get_field_value
 
-    parts: list[list[str]] = [[] for _ in rows]
+    columns: list[list[str]] = []
     for field, read, masked in _audited_fields(model):
         prefix = f'{encode_basestring(field.name)}: ["None", '
-        memo: dict[Any, Any] = {}
-        for row, out in zip(rows, parts, strict=True):
-            if read is not None:
-                raw = read(row)
-                hashable = True
-            else:
-                raw = row.get(field.attname)
-                hashable = not isinstance(raw, (dict, list))
-            piece: str | None = memo.get(raw) if hashable else None
-            if piece is None:
-                if read is not None:
-                    value = smart_str(raw)
-                else:  # auditlog's own conversion, which wants an object
-                    value = smart_str(get_field_value(SimpleNamespace(_meta=model._meta, **row), field))
-                if value == "None":
-                    piece = _SKIP
-                else:
-                    piece = prefix + encode_basestring(audit_mask(value) if masked else value) + "]"
+
+        def piece(value: str, prefix: str = prefix, masked: bool = masked) -> str:
+            if value == "None":
+                return _SKIP
+            return prefix + encode_basestring(audit_mask(value) if masked else value) + "]"
+
+        if read is not None:
+            raws = list(map(read, rows))
+            table = {raw: piece(smart_str(raw)) for raw in set(raws)}
+            columns.append(list(map(table.__getitem__, raws)))
+            continue
+        out: list[str] = []  # auditlog's own conversion, which wants an object
+        memo: dict[Any, str] = {}
+        for row in rows:
+            raw = row.get(field.attname)
+            hashable = not isinstance(raw, (dict, list))
+            text = memo.get(raw) if hashable else None
+            if text is None:
+                text = piece(smart_str(get_field_value(SimpleNamespace(_meta=model._meta, **row), field)))
                 if hashable:
-                    memo[raw] = piece
-            if piece:
-                out.append(piece)
-    for key, out in zip(keys, parts, strict=True):
-        for name, change in extra.get(key, {}).items():  # after: a later key wins, as in {**a, **b}
-            out.append(f"{encode_basestring(name)}: {json.dumps(change, ensure_ascii=False)}")
-    return [bulk.JsonText("{" + ", ".join(out) + "}") for out in parts]
+                    memo[raw] = text
+            out.append(text)
+        columns.append(out)
+    tails = [  # after: a later key wins, as in {**a, **b}
+        ", ".join(
+            f"{encode_basestring(name)}: {json.dumps(change, ensure_ascii=False)}"
+            for name, change in extra.get(key, {}).items()
+        )
+        for key in keys
+    ]
+    columns.append(tails)
+    return [bulk.JsonText("{" + ", ".join(filter(None, pieces)) + "}") for pieces in zip(*columns, strict=True)]
 
 
 def _write_created(

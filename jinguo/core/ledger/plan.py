@@ -41,16 +41,28 @@ def _untag(value: Any) -> Any:
     return value
 
 
+_AS_IS = {str, int, float, bool, type(None), list}  # values JSON keeps as they are (no tag)
+
+
 class PlanWriter:
     def __init__(self) -> None:
         self._rows = zlib.compressobj(6)
         self._parts: list[bytes] = []
+        self._lines: list[str] = []
 
     def add(self, number: int, values: dict[str, Any]) -> None:
-        line = json.dumps([number, {k: _tag(v) for k, v in values.items()}], ensure_ascii=False)
-        self._parts.append(self._rows.compress(line.encode() + b"\n"))
+        tagged = {k: v if type(v) in _AS_IS else _tag(v) for k, v in values.items()}
+        self._lines.append(json.dumps([number, tagged], ensure_ascii=False))
+        if len(self._lines) == 1000:  # compressed a thousand lines at a time
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._lines:
+            self._parts.append(self._rows.compress(("\n".join(self._lines) + "\n").encode()))
+            self._lines = []
 
     def finish(self, header: Header, outcomes: dict[int, list[Any]]) -> bytes:
+        self._flush()
         head = {
             "header": {"index": header.index, "columns": header.columns, "labels": header.labels, "ignored": []},
             "outcomes": outcomes,
@@ -85,4 +97,4 @@ def read_rows(plan: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _row(line: bytes) -> tuple[int, dict[str, Any]]:
     number, values = json.loads(line)
-    return int(number), {k: _untag(v) for k, v in values.items()}
+    return int(number), {k: _untag(v) if type(v) is dict else v for k, v in values.items()}
