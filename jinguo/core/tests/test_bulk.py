@@ -376,36 +376,34 @@ def test_foreign_keys_are_checked_per_statement_inside_pipelined_and_deferred_af
         assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
 
 
+def assert_foreign_keys_deferred(tree, people) -> None:
+    """A category row written before its person is accepted: the foreign key waits for the commit."""
+    category = Category.objects.get(code="left_behind_child")
+    missing = bulk.reserve_keys(Person, 1)
+    assert missing is not None
+    link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
+    bulk.insert_rows(PersonCategory, [link], keys=False)
+    bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
+    connection.check_constraints()  # checks what was deferred: the person is there now
+    assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+
+
 @postgresql_only
 def test_foreign_keys_are_deferred_again_after_a_failed_pipelined_block_is_rolled_back(tree, people):
-    category = Category.objects.get(code="left_behind_child")
     with transaction.atomic():
         with pytest.raises(IntegrityError), transaction.atomic(), bulk.pipelined():
             bulk.insert_rows(Person, [a_row(tree, people, "甲"), a_row(tree, people, "甲")])
         # the savepoint's rollback undid SET CONSTRAINTS ALL IMMEDIATE with the rest
-        missing = bulk.reserve_keys(Person, 1)
-        assert missing is not None
-        link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
-        bulk.insert_rows(PersonCategory, [link], keys=False)
-        bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
-        connection.check_constraints()
-        assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+        assert_foreign_keys_deferred(tree, people)
 
 
 @postgresql_only
 def test_foreign_keys_are_deferred_again_after_a_pipelined_block_left_by_an_exception(tree, people):
-    category = Category.objects.get(code="left_behind_child")
     with transaction.atomic():
         with pytest.raises(ZeroDivisionError), bulk.pipelined():
             bulk.insert_rows(Person, [a_row(tree, people, "乙")])
             1 / 0  # noqa: B018
-        missing = bulk.reserve_keys(Person, 1)
-        assert missing is not None
-        link = {"person_id": missing[0], "category_id": category.pk, "set_on": dt.date(2026, 1, 1)}
-        bulk.insert_rows(PersonCategory, [link], keys=False)
-        bulk.insert_rows(Person, [{**a_row(tree, people, "丙"), "id": missing[0]}])
-        connection.check_constraints()
-        assert list(PersonCategory.objects.values_list("person__name", flat=True)) == ["丙"]
+        assert_foreign_keys_deferred(tree, people)
 
 
 def test_pipelined_elsewhere_writes_as_without_it(tree, people):
