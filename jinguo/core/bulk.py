@@ -1,7 +1,10 @@
 """Inserting many rows of a model at once, for the writers that do (a ledger import).
 
-On PostgreSQL the rows go in with COPY: their ids are taken from the table's sequence first (one
-query), so every object has its pk afterwards, as with bulk_create. Django's bulk_create on
+On PostgreSQL the rows go in with COPY, its text formatted here a column at a time (`_column`):
+their ids are taken from the table's sequence first (one query; none when the rows carry ids from
+`reserve_keys`, or when nobody needs them, keys=False), so every object has its pk afterwards, as
+with bulk_create. Inside `pipelined()` a writer thread runs the COPYs while the caller prepares
+the next batch. Django's bulk_create on
 PostgreSQL passes each column as an array, and psycopg escapes every element of a text array with
 a regular expression: for 100,000 persons that alone took longer than the whole COPY. Elsewhere
 (SQLite) it is bulk_create.
@@ -9,9 +12,10 @@ a regular expression: for 100,000 persons that alone took longer than the whole 
 Rows come as model objects (`insert`) or as mappings of attribute names to values
 (`insert_rows`): a writer of 100,000 rows need not build 100,000 model objects, which took a fifth
 of an import's commit. Values are what save() would write: each field's default for what a row
-leaves out, the moment of writing for auto_now(_add), get_db_prep_save (encryption of the
-encrypted fields). For the field types whose database value on PostgreSQL is the attribute itself
-(text, numbers, booleans, dates, foreign keys) the value is taken as it is; `tests/test_bulk.py`
+leaves out, the moment of writing for auto_now(_add), get_db_prep_save, the encrypted fields
+encrypted (a column in one crypto.encrypt_many). For the field types whose database value on
+PostgreSQL is the attribute itself (text, numbers, booleans, dates, foreign keys) the value is
+taken as it is; `tests/test_bulk.py`
 proves the rows equal those of save(). No signals are sent, as with bulk_create: callers write the
 audit rows themselves (core.audit.record_created, record_created_rows).
 """
@@ -327,6 +331,10 @@ def _text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, (float, Decimal, uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(value)
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):  # bytea in hex; its backslash escaped with the column's
+        return "\\x" + bytes(value).hex()
     raise TypeError(f"core.bulk cannot write a {kind.__name__} value")
 
 

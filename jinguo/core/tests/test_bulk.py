@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -438,3 +439,16 @@ def test_audit_changes_of_bulk_rows_keep_quotes_backslashes_and_control_characte
     assert entry.changes["categories"] == ["None", '留守"儿童\\']
     assert entry.object_repr == 'A"B\\C'
     assert Person.objects.get(pk=key).name == 'A"B\\C'
+
+
+def test_copy_text_of_the_other_types_and_a_refusal_of_an_unknown_one():
+    """The COPY text of the value types the models hold beyond text, numbers and dates; a type it
+    does not know is refused rather than written as its repr."""
+    assert [bulk._text(v) for v in (dt.time(9, 30), b"\x01\xff", Decimal("12.50"), None)] == [
+        "09:30:00",
+        "\\x01ff",
+        "12.50",
+        None,
+    ]
+    with pytest.raises(TypeError, match=r"^core\.bulk cannot write a timedelta value$"):
+        bulk._text(dt.timedelta(days=1))
