@@ -97,9 +97,18 @@ def _changes(model: type[models.Model], attrs: Mapping[str, Any], obj: Any) -> d
             if obj is None:  # a row: an object-like view of it for auditlog's conversion
                 obj = SimpleNamespace(_meta=model._meta, **attrs)
             value = smart_str(get_field_value(obj, field))
-        if value != "None":
-            out[field.name] = ["None", audit_mask(value) if masked else value]
+        shown = _created_value(value, masked)
+        if shown is not None:
+            out[field.name] = ["None", shown]
     return out
+
+
+def _created_value(value: str, masked: bool) -> str | None:
+    """A created object's field as its audit row shows it (auditlog's string of it, masked for a
+    sensitive field); None for no value, which the changes leave out."""
+    if value == "None":
+        return None
+    return audit_mask(value) if masked else value
 
 
 def audit_mask(value: str) -> str:
@@ -156,9 +165,6 @@ def record_created_rows(
     )
 
 
-_SKIP = ""  # a field whose value is "None": not in the changes
-
-
 def _created_json(
     model: type[models.Model],
     rows: Sequence[Mapping[str, Any]],
@@ -176,9 +182,8 @@ def _created_json(
         prefix = f'{encode_basestring(field.name)}: ["None", '
 
         def piece(value: str, prefix: str = prefix, masked: bool = masked) -> str:
-            if value == "None":
-                return _SKIP
-            return prefix + encode_basestring(audit_mask(value) if masked else value) + "]"
+            shown = _created_value(value, masked)
+            return "" if shown is None else prefix + encode_basestring(shown) + "]"  # "": left out
 
         if read is not None:
             raws = list(map(read, rows))

@@ -4,10 +4,9 @@ On PostgreSQL the rows go in with COPY, its text formatted here a column at a ti
 their ids are taken from the table's sequence first (one query; none when the rows carry ids from
 `reserve_keys`, or when nobody needs them, keys=False), so every object has its pk afterwards, as
 with bulk_create. Inside `pipelined()` a writer thread runs the COPYs while the caller prepares
-the next batch. Django's bulk_create on
-PostgreSQL passes each column as an array, and psycopg escapes every element of a text array with
-a regular expression: for 100,000 persons that alone took longer than the whole COPY. Elsewhere
-(SQLite) it is bulk_create.
+the next batch. Django's bulk_create on PostgreSQL passes each column as an array, and psycopg
+escapes every element of a text array with a regular expression: for 100,000 persons that alone
+took longer than the whole COPY. Elsewhere (SQLite) it is bulk_create.
 
 Rows come as model objects (`insert`) or as mappings of attribute names to values
 (`insert_rows`): a writer of 100,000 rows need not build 100,000 model objects, which took a fifth
@@ -15,9 +14,9 @@ of an import's commit. Values are what save() would write: each field's default 
 leaves out, the moment of writing for auto_now(_add), get_db_prep_save, the encrypted fields
 encrypted (a column in one crypto.encrypt_many). For the field types whose database value on
 PostgreSQL is the attribute itself (text, numbers, booleans, dates, foreign keys) the value is
-taken as it is; `tests/test_bulk.py`
-proves the rows equal those of save(). No signals are sent, as with bulk_create: callers write the
-audit rows themselves (core.audit.record_created, record_created_rows).
+taken as it is; `tests/test_bulk.py` proves the rows equal those of save(). No signals are sent,
+as with bulk_create: callers write the audit rows themselves (core.audit.record_created,
+record_created_rows).
 """
 
 from __future__ import annotations
@@ -369,21 +368,19 @@ class _Pipe:
                 self._queue.task_done()
 
     def put(self, sql: str, payload: bytes) -> None:
-        self._raise()
+        self.check()
         self._queue.put((sql, payload))
 
     def drain(self) -> None:
         self._queue.join()
-        self._raise()
-
-    def check(self) -> None:
-        self._raise()
+        self.check()
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
 
-    def _raise(self) -> None:
+    def check(self) -> None:
+        """Raise the error of a statement that failed, once."""
         if self._error is not None:
             error, self._error = self._error, None
             with connection.wrap_database_errors:  # psycopg's errors as Django's (IntegrityError …)

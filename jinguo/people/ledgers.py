@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection
@@ -19,9 +20,9 @@ from django.utils import timezone
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import scope_paths
 from jinguo.core.crypto import blind_index
-from jinguo.core.ledger.engine import NEW, ImportContext, Row
+from jinguo.core.ledger.engine import ImportContext, Row
 from jinguo.core.ledger.normalisers import Masked
-from jinguo.core.ledger.registry import Column, Register, register, row_errors
+from jinguo.core.ledger.registry import Column, Register, numbered_errors, register, row_errors
 
 from . import actions
 from .access import persons_for
@@ -369,11 +370,10 @@ class PersonLedger(Register):
         numbered = {r.number for r in with_id}
         # The commit does not look again for the ID numbers of the rows promised as new: had one
         # been registered since the preview, the unique index on id_hash refuses the import.
-        promised = ctx.promised or {}
         hashes = {
             r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or ""
             for r in with_id
-            if promised.get(r.number, ("",))[0] != NEW
+            if not ctx.promised_new(r.number)
         }
         unique = sorted(set(hashes.values()))
         own = ctx.cache.get("own_ids", ())  # the persons this import has written so far (a commit)
@@ -400,10 +400,10 @@ class PersonLedger(Register):
         # probed on the (name, birth_date, unit) index with only the key columns; the few records
         # that match are loaded whole afterwards.
         keyed = [r for r in unmatched if r.values.get("birth_date") and r.refs.get("unit") is not None]
-        if promised:  # the commit: a new row with an ID number is written as the form writes one
-            # (do_create_person refuses only the same number): a record without a number that
-            # looks like her, registered since the preview, is left to the look-alike merge
-            keyed = [r for r in keyed if r.number not in numbered or promised.get(r.number, ("",))[0] != NEW]
+        # the commit: a new row with an ID number is written as the form writes one (do_create_person
+        # refuses only the same number): a record without a number that looks like her, registered
+        # since the preview, is left to the look-alike merge
+        keyed = [r for r in keyed if r.number not in numbered or not ctx.promised_new(r.number)]
         wanted: list[tuple[str, dt.date, int]] = sorted(
             {(r.values["name"], r.values["birth_date"], r.refs["unit"].pk) for r in keyed}
         )
@@ -504,8 +504,7 @@ class PersonLedger(Register):
         bulk), which takes them as they come too. The ids it writes go to ctx.cache["own_ids"],
         which the look-ups of the rows after them leave out."""
         done = 0
-        promised = ctx.promised or {}
-        numbers = sorted(n for n, (status, _) in promised.items() if status == NEW)
+        numbers = sorted(n for n in ctx.promised or {} if ctx.promised_new(n))
         own: set[Any] = ctx.cache.setdefault("own_ids", set())
 
         def new_rows() -> Iterator[actions.NewPerson]:
@@ -520,12 +519,11 @@ class PersonLedger(Register):
                 progress(done)
 
         job = ctx.cache.get("job")
-        first_last = [Row(number=n, cells=[]) for n in dict.fromkeys(numbers[:1] + numbers[-1:])]
-        with row_errors(*first_last):
+        with numbered_errors(numbers[0], numbers[-1]) if numbers else nullcontext():  # none: updates only
             actions.do_create_persons(
                 actor=ctx.user,
                 persons=new_rows(),
-                count=len(numbers) if ctx.promised is not None else None,
+                count=len(numbers),
                 detail={"import_job": job.pk} if job is not None else None,
                 progress=lambda n: progress(done + n),
                 written=own,

@@ -37,9 +37,6 @@ from .registry import ChangedSincePreview, Register, get_register, header_key
 NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
 PREVIEW_UPDATES = 200
 COMMIT_CHUNK = 10_000  # rows looked up at a time by the commit
-CHANGED_SINCE_PREVIEW = (
-    "预览之后相关记录已有变化(例如他人刚修改或导入了同一批人员),为避免写错,本次导入未执行。请重新上传文件生成预览"
-)
 ROLLED_BACK = "导入已全部撤销,未写入任何数据"
 
 
@@ -72,6 +69,10 @@ class ImportContext:
     cache: dict[str, Any] = field(default_factory=dict)
     # the commit: what the preview promised each row, {row number: [status, id]}; None in the dry run
     promised: dict[int, list[Any]] | None = None
+
+    def promised_new(self, number: int) -> bool:
+        """The commit: the preview promised row `number` as a new record."""
+        return self.promised is not None and self.promised.get(number, ("",))[0] == NEW
 
     def present(self, key: str) -> bool:
         return key in self.header.columns
@@ -523,7 +524,7 @@ def run_commit(job_id: int) -> None:
             )
     except (ActionError, DatabaseError) as exc:
         reason = exc.message if isinstance(exc, ActionError) else "数据库写入失败"
-        _fail(job, f"{reason}。{ROLLED_BACK}" if reason != CHANGED_SINCE_PREVIEW else reason)
+        _fail(job, reason if isinstance(exc, ChangedSincePreview) else f"{reason}。{ROLLED_BACK}")
     except Exception:
         _fail(job, f"导入时发生内部错误。{ROLLED_BACK},请联系管理员")
         raise
@@ -549,7 +550,7 @@ def _write_plan(register: Register, job: ImportJob) -> int:
             with bulk.undrained():  # they need not see this import's writes: the register leaves them out
                 _look_up(ctx, chunk)
             if any(promised[r.number] != [r.status, getattr(r.target, "pk", None)] for r in chunk):
-                raise ChangedSincePreview(CHANGED_SINCE_PREVIEW)
+                raise ChangedSincePreview()
             passed += len(chunk)
             yield from chunk
 
@@ -560,7 +561,7 @@ def _write_plan(register: Register, job: ImportJob) -> int:
         else:
             register.write_rows(ctx, list(checked()), progress)
         if passed != len(promised):  # pragma: no cover - a plan is written whole or not at all
-            raise ChangedSincePreview(CHANGED_SINCE_PREVIEW)
+            raise ChangedSincePreview()
         return passed
     finally:
         progress.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
@@ -207,20 +207,33 @@ class Register:
         return [{c.key: c.example for c in self.columns}]
 
 
+def row_errors(*rows: Row) -> AbstractContextManager[None]:
+    """An action's refusal, named by its row: "第12行:…" (by the first and last row of a batch)."""
+    return numbered_errors(rows[0].number, rows[-1].number)
+
+
 @contextmanager
-def row_errors(*rows: Row) -> Iterator[None]:
-    """An action's refusal, named by its row: "第12行:…" (by the first row of a batch)."""
+def numbered_errors(first: int, last: int) -> Iterator[None]:
+    """row_errors by row numbers: "第12行:…", or "第12至30行中:…" for the rows of a batch."""
     try:
         yield
     except (ChangedSincePreview, RowNamed):
         raise  # about the import, not about these rows; or named already (a row inside a batch)
     except ActionError as exc:
-        where = f"第{rows[0].number}行" if len(rows) == 1 else f"第{rows[0].number}至{rows[-1].number}行中"
+        where = f"第{first}行" if first == last else f"第{first}至{last}行中"
         raise RowNamed(f"{where}:{exc.message}", field=exc.field) from exc
+
+
+CHANGED_SINCE_PREVIEW = (
+    "预览之后相关记录已有变化(例如他人刚修改或导入了同一批人员),为避免写错,本次导入未执行。请重新上传文件生成预览"
+)
 
 
 class ChangedSincePreview(ActionError):
     """The commit's look-ups came out otherwise than the preview the cadre confirmed."""
+
+    def __init__(self) -> None:
+        super().__init__(CHANGED_SINCE_PREVIEW)
 
 
 class RowNamed(ActionError):
