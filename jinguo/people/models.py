@@ -205,8 +205,16 @@ class Person(ScopedModel):
     dropped_out = models.BooleanField("已辍学", default=False)
     residence_years = models.PositiveSmallIntegerField("居住年限", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # a stamp, like the category rows' set_by: no constraint in the database (each imported person
+    # would look the user up again); Django still applies on_delete (see docs/architecture.md)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # ScopedModel's, without its two indexes (plain and pattern ops): (unit_path, name) serves the
@@ -275,10 +283,25 @@ class PersonCategory(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name="类别")
     set_on = models.DateField("认定日期")
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # who set and ended it: stamps, neither searched by nor checked by the database (an import
+    # writes a category row for every other person; see Person.created_by)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     ended_on = models.DateField("退出日期", null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     end_reason = models.CharField("退出原因", max_length=200, blank=True)
 

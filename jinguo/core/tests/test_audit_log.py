@@ -60,6 +60,23 @@ def test_deleting_a_row_is_refused(entry):
     assert snapshot() == before
 
 
+def test_deleting_a_user_keeps_her_audit_rows_by_name_and_leaves_no_dangling_id(entry, people, tree):
+    # the actor and the stamps carry no database constraint (docs/architecture.md): Django's
+    # on_delete must clear them, or the ids would point at no one
+    from jinguo.people.actions import do_create_person
+
+    person = do_create_person(actor=people.street_cadre, unit=tree.east1, name="王丽", gender="F", categories=["dibao"])
+    user_id = people.street_cadre.pk
+    people.street_cadre.delete()
+    assert list(AuditEntry.objects.filter(username="street_cadre").values_list("event", "actor_id")) == [
+        ("export", None)
+    ]
+    assert not AuditEntry.objects.filter(actor_id=user_id).exists()
+    person.refresh_from_db()
+    assert person.created_by_id is None
+    assert list(person.categories.values_list("set_by_id", flat=True)) == [None]
+
+
 def test_queryset_update_and_delete_are_refused(entry):
     before = snapshot()
     with pytest.raises(PermissionError, match="audit rows cannot be changed"):
