@@ -6,13 +6,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from jinguo.core.crypto import EncryptedTextField, blind_index
-from jinguo.core.models import DictionaryEntry, ScopedModel, ScopedQuerySet
+from jinguo.core.models import DictionaryEntry, ScopedModel, ScopedQuerySet, user_stamp
 
 from . import pinyin
 
@@ -205,17 +204,7 @@ class Person(ScopedModel):
     dropped_out = models.BooleanField("已辍学", default=False)
     residence_years = models.PositiveSmallIntegerField("居住年限", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    # a stamp, like the category rows' set_by: no constraint in the database (each imported person
-    # would look the user up again); Django still applies on_delete (see docs/architecture.md)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    created_by = user_stamp()  # no constraint, no index (core.models.user_stamp)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # ScopedModel's, without its two indexes (plain and pattern ops): (unit_path, name) serves the
     # subtree range; every index is written for each of an import's 100,000 rows
@@ -283,26 +272,9 @@ class PersonCategory(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name="类别")
     set_on = models.DateField("认定日期")
-    # who set and ended it: stamps, neither searched by nor checked by the database (an import
-    # writes a category row for every other person; see Person.created_by)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    set_by = user_stamp()  # who set and ended it: no constraint, no index (core.models.user_stamp)
     ended_on = models.DateField("退出日期", null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    ended_by = user_stamp()
     end_reason = models.CharField("退出原因", max_length=200, blank=True)
 
     class Meta:
