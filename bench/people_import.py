@@ -39,7 +39,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATABASE_URLS, peak_rss_mb, setup_django
+from bench.common import DATABASE_URLS, backend_cpu_seconds, cpu_seconds, peak_rss_mb, setup_django
 
 SEED = 20261123
 HEADERS = [
@@ -173,9 +173,11 @@ def import_preview(path: Path) -> dict[str, Any]:
     assert register is not None
     data = path.read_bytes()
     out: dict[str, Any] = {"rss_before": peak_rss_mb(), "before": _largest_ids()}
+    cpu, server = cpu_seconds(), backend_cpu_seconds()
     started = time.perf_counter()
     job = do_preview_import(actor=user, register=register, file_name=path.name, data=data, options={})
     out["seconds"] = time.perf_counter() - started
+    out |= _cpu_used(cpu, server)
     out["counts"] = job.counts
     out["plan_bytes"] = len(job.plan_data or b"")
     if job.refused_count:
@@ -191,9 +193,11 @@ def import_commit(job_id: int, before: dict[str, int]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"rss_before": peak_rss_mb()}
     try:
+        cpu, server = cpu_seconds(), backend_cpu_seconds()
         started = time.perf_counter()
         run_commit(job_id)  # what the worker runs
         out["seconds"] = time.perf_counter() - started
+        out |= _cpu_used(cpu, server)
         job = ImportJob.objects.get(pk=job_id)
         out["status"], out["message"] = job.status, job.message
         out["peak_rss"] = peak_rss_mb()
@@ -202,6 +206,13 @@ def import_commit(job_id: int, before: dict[str, int]) -> dict[str, Any]:
         out["cleaned"] = _clean_up(before)
         _delete_queued_task(ImportJob)
     return out
+
+
+def _cpu_used(cpu: float, server: float | None) -> dict[str, Any]:
+    """The CPU seconds the step used since (cpu, server): Python's, all its threads, and its
+    PostgreSQL backend's. On 2 cores their sum over the wall time says how busy both were."""
+    after = backend_cpu_seconds()
+    return {"cpu": cpu_seconds() - cpu, "server_cpu": None if server is None or after is None else after - server}
 
 
 def _count_above(before: dict[str, int]) -> dict[str, int]:
@@ -333,6 +344,9 @@ def report(results: dict[str, Any]) -> None:
             f"rows/s, peak {commit['peak_rss']:.0f} MB), end to end {total:.1f} s = {n / total:,.0f} rows/s; "
             f"status {commit['status']} {commit['message']}"
         )
+        for name, step in (("preview", preview), ("commit", commit)):
+            server = f"{step['server_cpu']:.1f} s" if step.get("server_cpu") is not None else "unknown"
+            print(f"  {name}: CPU of Python {step['cpu']:.1f} s, of its PostgreSQL backend {server}")
     result = results.get("actions")
     if result and "seconds" in result:
         print(

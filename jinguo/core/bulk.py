@@ -148,13 +148,13 @@ def _pk_attname(model: type[models.Model]) -> str:
     return pk.attname
 
 
+def _is_stamp(field: Any) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
 @cache
 def _stamped(model: type[models.Model]) -> list[str]:
-    return [
-        f.attname
-        for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    return [f.attname for f in model._meta.concrete_fields if _is_stamp(f)]
 
 
 def reserve_keys(model: type[models.Model], count: int) -> list[Any] | None:
@@ -200,8 +200,10 @@ def _copy(
     names = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     real = connections[connection.alias]  # not the proxy: each field asks it for its ops
     now = timezone.now()
+    shared = shared or {}
+    alone = not any(shared.keys() & row.keys() for row, _ in rows)  # no row has a value of its own of them
     columns = [
-        _column(f, get, rows, real, now, shared or {}) for f, get in zip(fields, _getters(model, keys), strict=True)
+        _column(f, get, rows, real, now, shared, alone) for f, get in zip(fields, _getters(model, keys), strict=True)
     ]
     payload = "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)]).encode()
     sql = f"COPY {table} ({names}) FROM STDIN"
@@ -241,7 +243,7 @@ _PRE_SAVE_PLAIN = {models.Field.pre_save, models.DateField.pre_save, models.Date
 
 def _getter(field: Any) -> Getter:
     attname = field.attname
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+    if _is_stamp(field):
 
         def stamped(row: dict[str, Any], obj: Any, conn: Any, now: Any) -> Any:
             # as pre_save(add=True): the moment of writing, one for the whole insert
@@ -267,12 +269,19 @@ def _getter(field: Any) -> Getter:
 
 
 def _column(
-    field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]], conn: Any, now: Any, shared: Mapping[str, Any]
+    field: Any,
+    get: Getter,
+    rows: Sequence[tuple[dict[str, Any], Any]],
+    conn: Any,
+    now: Any,
+    shared: Mapping[str, Any],
+    alone: bool = False,
 ) -> list[str]:
     """One column of the COPY data in PostgreSQL's text format: \\N for NULL, t/f, numbers, ISO
     dates and times (aware: with their offset), text with backslash, tab, newline and carriage
     return escaped; an encrypted field's values encrypted together (tokens need no escaping);
-    a JSON field's value encoded with the field's encoder."""
+    a JSON field's value encoded with the field's encoder. `alone`: no row holds a value of its
+    own for any of the `shared` fields."""
     plain: str = getattr(get, "attname", "")  # most columns: the attribute, read without a call a row
     if plain in shared:  # a value of the batch (a row's own value wins)
         if not isinstance(field, EncryptedTextField) and not any(plain in row for row, _ in rows):
@@ -280,6 +289,11 @@ def _column(
         values = [row.get(plain, shared[plain]) for row, _ in rows]  # encrypted each with its own IV
     elif plain:
         values = [row[plain] for row, _ in rows]
+    elif alone and field.attname in shared and not isinstance(field, EncryptedTextField) and not _is_stamp(field):
+        # a value of the batch through its field's pre_save (the actor's name, the request's
+        # address, a date-time): what it reads is the batch's, so it is the same for every row
+        view = dict(shared)
+        return _column(field, get, [(view, _RowView(view, {}))], conn, now, {}) * len(rows)  # formatted once
     else:
         values = [get(row, obj, conn, now) for row, obj in rows]
     if isinstance(field, EncryptedTextField):

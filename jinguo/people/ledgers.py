@@ -307,8 +307,14 @@ class PersonLedger(Register):
         from jinguo.orgs.models import Unit
 
         scope = Unit.objects.for_user(ctx.user, perm=self.import_perm)
-        default = scope.filter(pk=ctx.options["unit"]).first() if ctx.options.get("unit") else None
-        refs = sorted({str(r.values["unit"]) for r in rows if r.values.get("unit")})
+        if "default_unit" not in ctx.cache:
+            ctx.cache["default_unit"] = (
+                scope.filter(pk=ctx.options["unit"]).first() if ctx.options.get("unit") else None
+            )
+        default = ctx.cache["default_unit"]
+        # what each unit cell stands for, looked up once an import (an import's chunks share them)
+        found: dict[str, Unit | str] = ctx.cache.setdefault("units", {})
+        refs = sorted({str(r.values["unit"]) for r in rows if r.values.get("unit")} - found.keys())
         candidates: dict[str, list[Unit]] = {}
         for start in range(0, len(refs), CHUNK):
             chunk = refs[start : start + CHUNK]
@@ -317,7 +323,6 @@ class PersonLedger(Register):
                 candidates.setdefault(unit.division_code, []).append(unit)
             for unit in scope.filter(name__in=names) if names else ():
                 candidates.setdefault(unit.name, []).append(unit)
-        found: dict[str, Unit | str] = {}
         for ref in refs:
             units = candidates.get(ref, [])
             if not units:
@@ -341,8 +346,12 @@ class PersonLedger(Register):
                 row.values["unit"] = unit
 
     def _resolve_categories(self, ctx: ImportContext, rows: Sequence[Row]) -> None:
-        dictionary: CategoryDictionary = ctx.cache.setdefault("categories", CategoryDictionary())
-        by_unit: dict[int, dict[str, str]] = {}  # unit id -> {name or code: code}
+        if "categories" not in ctx.cache:  # not setdefault: that would build a dictionary each chunk
+            ctx.cache["categories"] = CategoryDictionary()
+        dictionary: CategoryDictionary = ctx.cache["categories"]
+        by_unit: dict[int, dict[str, str]] = ctx.cache.setdefault(
+            "category_words", {}
+        )  # unit id -> {name or code: code}
         for row in rows:
             names = row.values.get("categories")
             if not names:

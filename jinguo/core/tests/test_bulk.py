@@ -452,3 +452,22 @@ def test_copy_text_of_the_other_types_and_a_refusal_of_an_unknown_one():
     ]
     with pytest.raises(TypeError, match=r"^core\.bulk cannot write a timedelta value$"):
         bulk._text(dt.timedelta(days=1))
+
+
+def test_audit_rows_of_a_batch_written_in_a_request_carry_its_address_path_user_and_one_moment(tree, people):
+    # username, remote_addr and the timestamp go through their fields' pre_save: formatted once a batch
+    from jinguo.core.context import RequestInfo, reset_request_info, set_request_info
+
+    rows = [a_row(tree, people, name) for name in ("甲", "乙", "丙")]
+    keys = bulk.insert_rows(Person, rows)
+    token = set_request_info(RequestInfo(ip="10.2.3.4", path="/ledgers/persons/import/", method="POST"))
+    try:
+        record_created_rows(Person, rows, describe=lambda r: str(r["name"]), user=people.street_cadre)
+    finally:
+        reset_request_info(token)
+    entries = AuditEntry.objects.filter(event="create", content_type__model="person", object_id__in=keys)
+    entries = list(entries.order_by("object_id"))
+    assert [(e.object_repr, e.remote_addr, e.path, e.username, e.actor_id) for e in entries] == [
+        (name, "10.2.3.4", "/ledgers/persons/import/", "street_cadre", people.street_cadre.pk) for name in "甲乙丙"
+    ]
+    assert len({e.timestamp for e in entries}) == 1
