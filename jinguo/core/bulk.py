@@ -296,6 +296,15 @@ def _column(
         return _column(field, get, [(view, _RowView(view, {}))], conn, now, {}) * len(rows)  # formatted once
     else:
         values = [get(row, obj, conn, now) for row, obj in rows]
+    out = _texts(field, values)
+    # escaping looked for in the whole column at once: ledgers hardly ever hold a tab or a backslash
+    if _SPECIAL.search("".join([v for v in out if v is not None])):
+        out = [None if v is None else v.translate(_ESCAPES) for v in out]
+    return [NULL if v is None else v for v in out]
+
+
+def _texts(field: Any, values: list[Any]) -> list[str | None]:
+    """A column's values in PostgreSQL's text input form (not escaped for COPY), None for NULL."""
     if isinstance(field, EncryptedTextField):
         out = [_text(v) for v in values]  # None and "" are stored as they are
         full = [i for i, v in enumerate(values) if v is not None and v != ""]
@@ -305,10 +314,51 @@ def _column(
         out = [v if v is None or type(v) is JsonText else json.dumps(v, cls=field.encoder) for v in values]
     else:
         out = [v if type(v) is str else _text(v) for v in values]  # text: no call
-    # escaping looked for in the whole column at once: ledgers hardly ever hold a tab or a backslash
-    if _SPECIAL.search("".join([v for v in out if v is not None])):
-        out = [None if v is None else v.translate(_ESCAPES) for v in out]
-    return [NULL if v is None else v for v in out]
+    return out
+
+
+def insert_select(
+    model: type[models.Model],
+    *,
+    shared: Mapping[str, Any],
+    select: Mapping[str, tuple[str, Sequence[Any]]],
+    source: str,
+    params: Sequence[Any] = (),
+) -> None:
+    """PostgreSQL: INSERT INTO the model's table the rows of `SELECT … {source}`, where the columns
+    of `select` ({attname: (SQL expression, its parameters)}) come from the query and every other
+    column takes the value of `shared`, or its default, as insert_rows would write it (the
+    moment of writing, a field's pre_save, encryption). Written by the writer thread inside
+    pipelined(), after the statements handed to it before; run here otherwise. For rows made
+    from rows just written (core.audit builds an import's audit rows from its persons)."""
+    meta = model._meta
+    real = connections[connection.alias]
+    now = timezone.now()
+    values = {a: d() for a, d in _defaults(model) if a not in shared and a not in select} | dict(shared)
+    names: list[str] = []
+    exprs: list[str] = []
+    args: list[Any] = []
+    for field, get in zip(meta.concrete_fields, _getters(model), strict=True):
+        if field.attname in select:
+            expr, expr_params = select[field.attname]
+            exprs.append(expr)
+            args.extend(expr_params)
+        elif field is meta.pk:
+            continue  # the table's default
+        else:
+            plain = getattr(get, "attname", "")
+            value = values[plain] if plain else get(values, _RowView(values, {}), real, now)
+            exprs.append(f"%s::{field.db_type(real)}")
+            args.append(_texts(field, [value])[0])
+        names.append(real.ops.quote_name(str(field.column)))
+    sql = f"INSERT INTO {real.ops.quote_name(meta.db_table)} ({', '.join(names)}) SELECT {', '.join(exprs)} {source}"
+    args.extend(params)
+    pipe = _PIPE.get()
+    if pipe is not None:
+        pipe.put(sql, args)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
 
 
 class JsonText(str):
@@ -361,7 +411,7 @@ class _Pipe:
 
     def __init__(self, raw: Any, depth: int = 3) -> None:
         self._raw = raw
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[tuple[str, bytes | list[Any]] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="bulk-copy", daemon=True)
         self._thread.start()
@@ -373,15 +423,19 @@ class _Pipe:
                 if item is None:
                     return
                 if self._error is None:
-                    sql, payload = item
-                    with self._raw.cursor() as cursor, cursor.copy(sql) as copy:
-                        copy.write(payload)
+                    sql, data = item
+                    with self._raw.cursor() as cursor:
+                        if isinstance(data, bytes):  # a COPY and its data
+                            with cursor.copy(sql) as copy:
+                                copy.write(data)
+                        else:  # a statement and its parameters
+                            cursor.execute(sql, data)
             except BaseException as exc:  # noqa: BLE001 - handed to the other thread
                 self._error = exc
             finally:
                 self._queue.task_done()
 
-    def put(self, sql: str, payload: bytes) -> None:
+    def put(self, sql: str, payload: bytes | list[Any]) -> None:
         self.check()
         self._queue.put((sql, payload))
 
