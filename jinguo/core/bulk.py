@@ -16,7 +16,8 @@ encrypted (a column in one crypto.encrypt_many). For the field types whose datab
 PostgreSQL is the attribute itself (text, numbers, booleans, dates, foreign keys) the value is
 taken as it is; `tests/test_bulk.py` proves the rows equal those of save(). No signals are sent,
 as with bulk_create: callers write the audit rows themselves (core.audit.record_created,
-record_created_rows).
+record_created_rows). `insert_select` writes rows made by a query (on PostgreSQL an import's audit
+rows are made from the persons it has just written), the other columns filled as here.
 """
 
 from __future__ import annotations
@@ -402,9 +403,9 @@ def _text(value: Any) -> str | None:
 
 
 class _Pipe:
-    """A thread of its own that runs the COPY statements handed to it, one after the other on the
-    connection's psycopg connection, while the thread that formats them goes on with the next
-    batch: PostgreSQL inserts and indexes one batch while Python prepares the next. Queries the
+    """A thread of its own that runs the statements handed to it (a COPY with its data, or a
+    statement with its parameters: insert_select), one after the other on the connection's
+    psycopg connection, while the thread that formats them goes on with the next batch: PostgreSQL inserts and indexes one batch while Python prepares the next. Queries the
     preparing thread makes meanwhile (through Django) wait until the statements before them are
     done (`drain`, installed as an execute wrapper), so that they see their rows and two threads
     never use the connection at once. The first error stops the pipe and is raised there."""
