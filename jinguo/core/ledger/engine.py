@@ -37,6 +37,7 @@ from .registry import ChangedSincePreview, Register, get_register, header_key
 NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
 PREVIEW_UPDATES = 200
 COMMIT_CHUNK = 10_000  # rows looked up at a time by the commit
+FIRST_COMMIT_CHUNK = 2_000  # the first chunk: nothing is written until it is looked up
 ROLLED_BACK = "导入已全部撤销,未写入任何数据"
 
 
@@ -546,7 +547,7 @@ def _write_plan(register: Register, job: ImportJob) -> int:
     def checked() -> Iterator[Row]:
         nonlocal passed
         wanted = (Row(number=n, cells=[], values=v) for n, v in read_rows(plan) if n in promised)
-        for chunk in _chunks(wanted, COMMIT_CHUNK):
+        for chunk in _chunks(wanted, COMMIT_CHUNK, first=FIRST_COMMIT_CHUNK):
             with bulk.undrained():  # they need not see this import's writes: the register leaves them out
                 _look_up(ctx, chunk)
             if any(promised[r.number] != [r.status, getattr(r.target, "pk", None)] for r in chunk):
@@ -567,13 +568,15 @@ def _write_plan(register: Register, job: ImportJob) -> int:
         progress.close()
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+def _chunks(rows: Iterator[Row], size: int, *, first: int | None = None) -> Iterator[list[Row]]:
+    """Lists of `size` rows (the first of `first`), the last one shorter."""
     chunk: list[Row] = []
+    wanted = first or size
     for row in rows:
         chunk.append(row)
-        if len(chunk) == size:
+        if len(chunk) == wanted:
             yield chunk
-            chunk = []
+            chunk, wanted = [], size
     if chunk:
         yield chunk
 

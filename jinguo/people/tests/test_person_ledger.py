@@ -399,6 +399,7 @@ def test_a_new_row_and_its_look_alike_without_id_number_are_both_written_whateve
     from jinguo.core.ledger import engine
 
     monkeypatch.setattr(engine, "COMMIT_CHUNK", chunk)
+    monkeypatch.setattr(engine, "FIRST_COMMIT_CHUNK", chunk)
     monkeypatch.setattr(actions, "BULK_BATCH", chunk)  # the first row written before the second is looked up
     client = login(people.street_cadre)
     data = xlsx_bytes(
