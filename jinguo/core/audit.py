@@ -160,12 +160,14 @@ def record_created_rows(
     pk = model._meta.pk
     assert pk is not None
     keys = [row[pk.attname] for row in rows]
-    if connection.vendor == "postgresql" and _changes_sql(model) is not None:
-        _write_created_sql(model, rows, keys, [describe(row) for row in rows], user=user, detail=detail, extra=extra)
+    reprs = [describe(row) for row in rows]
+    sql = _changes_sql(model) if connection.vendor == "postgresql" else None
+    if sql is not None:
+        _write_created_sql(model, sql, rows, keys, reprs, user=user, detail=detail, extra=extra)
         return
     _write_created(
         model,
-        zip(keys, [describe(row) for row in rows], _created_json(model, rows, keys, extra or {}), strict=True),
+        zip(keys, reprs, _created_json(model, rows, keys, extra or {}), strict=True),
         user=user,
         detail=detail,
         extra=None,
@@ -284,6 +286,7 @@ def _sql_text(value: str) -> str:
 
 def _write_created_sql(
     model: type[models.Model],
+    sql: tuple[str, tuple[str, ...]],
     rows: Sequence[Mapping[str, Any]],
     keys: Sequence[int],
     reprs: Sequence[str],
@@ -292,8 +295,9 @@ def _write_created_sql(
     detail: dict[str, Any] | None,
     extra: Mapping[Any, dict[str, list[str]]] | None,
 ) -> None:
-    """The audit rows of rows written just before, built by PostgreSQL (`_changes_sql`)."""
-    expression, masked = _changes_sql(model) or ("", ())
+    """The audit rows of rows written just before, built by PostgreSQL from `sql`, the changes'
+    expression and the masked fields of `_changes_sql`."""
+    expression, masked = sql
     nones = [[key for key, row in zip(keys, rows, strict=True) if row.get(name) == "None"] for name in masked]
     extras = json.dumps({str(key): changes for key, changes in (extra or {}).items()}, ensure_ascii=False)
     table = connection.ops.quote_name(model._meta.db_table)

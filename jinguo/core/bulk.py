@@ -31,7 +31,7 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
@@ -91,9 +91,7 @@ def insert_rows(
     for the whole batch and not copied into the rows."""
     if not rows:
         return []
-    common: dict[str, Any] = {}
-    if shared is not None:
-        common = {a: d() for a, d in _defaults(model) if a not in shared and a not in rows[0]} | dict(shared)
+    common = _with_defaults(model, shared, rows[0]) if shared is not None else {}
     missing = [(a, d) for a, d in _defaults(model) if a not in common]
     for row in rows:
         for attname, default in missing:
@@ -135,6 +133,12 @@ class _RowView:
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._row[name] = value
+
+
+def _with_defaults(model: type[models.Model], shared: Mapping[str, Any], given: Container[str]) -> dict[str, Any]:
+    """A batch's shared values with the defaults of the fields that neither they nor `given` (a
+    row's own attributes, the columns a query makes) name."""
+    return {a: d() for a, d in _defaults(model) if a not in shared and a not in given} | dict(shared)
 
 
 @cache
@@ -204,10 +208,8 @@ def _copy(
     names = ", ".join(ops.quote_name(str(f.column)) for f in fields)
     real = connections[connection.alias]  # not the proxy: each field asks it for its ops
     now = timezone.now()
-    shared = shared or {}
-    alone = not any(shared.keys() & row.keys() for row, _ in rows)  # no row has a value of its own of them
     columns = [
-        _column(f, get, rows, real, now, shared, alone) for f, get in zip(fields, _getters(model, keys), strict=True)
+        _column(f, get, rows, real, now, shared or {}) for f, get in zip(fields, _getters(model, keys), strict=True)
     ]
     payload = "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)]).encode()
     sql = f"COPY {table} ({names}) FROM STDIN"
@@ -273,19 +275,12 @@ def _getter(field: Any) -> Getter:
 
 
 def _column(
-    field: Any,
-    get: Getter,
-    rows: Sequence[tuple[dict[str, Any], Any]],
-    conn: Any,
-    now: Any,
-    shared: Mapping[str, Any],
-    alone: bool = False,
+    field: Any, get: Getter, rows: Sequence[tuple[dict[str, Any], Any]], conn: Any, now: Any, shared: Mapping[str, Any]
 ) -> list[str]:
     """One column of the COPY data in PostgreSQL's text format: \\N for NULL, t/f, numbers, ISO
     dates and times (aware: with their offset), text with backslash, tab, newline and carriage
     return escaped; an encrypted field's values encrypted together (tokens need no escaping);
-    a JSON field's value encoded with the field's encoder. `alone`: no row holds a value of its
-    own for any of the `shared` fields."""
+    a JSON field's value encoded with the field's encoder."""
     plain: str = getattr(get, "attname", "")  # most columns: the attribute, read without a call a row
     if plain in shared:  # a value of the batch (a row's own value wins)
         if not isinstance(field, EncryptedTextField) and not any(plain in row for row, _ in rows):
@@ -293,11 +288,6 @@ def _column(
         values = [row.get(plain, shared[plain]) for row, _ in rows]  # encrypted each with its own IV
     elif plain:
         values = [row[plain] for row, _ in rows]
-    elif alone and field.attname in shared and not isinstance(field, EncryptedTextField) and not _is_stamp(field):
-        # a value of the batch through its field's pre_save (the actor's name, the request's
-        # address, a date-time): what it reads is the batch's, so it is the same for every row
-        view = dict(shared)
-        return _column(field, get, [(view, _RowView(view, {}))], conn, now, {}) * len(rows)  # formatted once
     else:
         values = [get(row, obj, conn, now) for row, obj in rows]
     out = _texts(field, values)
@@ -338,7 +328,7 @@ def insert_select(
     meta = model._meta
     real = connections[connection.alias]
     now = timezone.now()
-    values = {a: d() for a, d in _defaults(model) if a not in shared and a not in select} | dict(shared)
+    values = _with_defaults(model, shared, select)
     names: list[str] = []
     exprs: list[str] = []
     args: list[Any] = []

@@ -360,9 +360,8 @@ class PersonLedger(Register):
         if "categories" not in ctx.cache:  # not setdefault: that would build a dictionary each chunk
             ctx.cache["categories"] = CategoryDictionary()
         dictionary: CategoryDictionary = ctx.cache["categories"]
-        by_unit: dict[int, dict[str, str]] = ctx.cache.setdefault(
-            "category_words", {}
-        )  # unit id -> {name or code: code}
+        # unit id -> {name or code: code}, for the whole import
+        by_unit: dict[int, dict[str, str]] = ctx.cache.setdefault("category_words", {})
         for row in rows:
             names = row.values.get("categories")
             if not names:

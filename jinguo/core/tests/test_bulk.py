@@ -456,7 +456,8 @@ def test_copy_text_of_the_other_types_and_a_refusal_of_an_unknown_one():
 
 
 def test_audit_rows_of_a_batch_written_in_a_request_carry_its_address_path_user_and_one_moment(tree, people):
-    # username, remote_addr and the timestamp go through their fields' pre_save: formatted once a batch
+    # username, remote_addr and the timestamp go through their fields' pre_save, the batch's values
+    # (on PostgreSQL bulk.insert_select computes them once for the INSERT … SELECT)
     from jinguo.core.context import RequestInfo, reset_request_info, set_request_info
 
     rows = [a_row(tree, people, name) for name in ("甲", "乙", "丙")]
