@@ -355,6 +355,65 @@ def insert_select(
             cursor.execute(sql, args)
 
 
+def array_literal(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of the values ('{"a","b"}', '{1,2}'), all of one type (text,
+    int or date, none of them None), to pass as one text parameter cast to an array type:
+    psycopg's own list adaptation makes several Python calls per element, which for the 5,000
+    keys of an import's look-up were most of the query's time. Text is quoted and escaped."""
+    if not values:
+        return "{}"
+    kind = type(values[0])
+    if kind is int:
+        return "{" + ",".join(map(str, values)) + "}"
+    if kind is dt.date:
+        return "{" + ",".join(map(dt.date.isoformat, values)) + "}"
+    texts = list(map(str, values))
+    joined = "".join(texts)
+    if "\\" in joined or '"' in joined:  # looked for once, in all of them
+        texts = [t.replace("\\", "\\\\").replace('"', '\\"') for t in texts]
+    return '{"' + '","'.join(texts) + '"}'
+
+
+def write_bytes(model: type[models.Model], pk: Any, attname: str, data: bytes) -> None:
+    """Set a binary column of one row to `data` (an import's plan: megabytes). On PostgreSQL the
+    bytes go as a binary parameter: Django's client-side binding writes them into the statement
+    as a hex literal, twice their size, which for a 16 MB plan took 0.4 s and 100 MB more memory
+    (0.1 s and none this way)."""
+    if connection.vendor != "postgresql":
+        model._default_manager.filter(pk=pk).update(**{attname: data})
+        return
+    import psycopg
+
+    table, column, key = _names(model, attname)
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %b WHERE {key} = %s", [data, pk])  # noqa: S608
+
+
+def read_bytes(model: type[models.Model], pk: Any, attname: str) -> bytes | None:
+    """A binary column of one row (write_bytes), on PostgreSQL read in binary."""
+    if connection.vendor != "postgresql":
+        value = model._default_manager.filter(pk=pk).values_list(attname, flat=True).first()
+        return None if value is None else bytes(value)
+    import psycopg
+
+    table, column, key = _names(model, attname)
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE {key} = %s", [pk], binary=True)  # noqa: S608
+        found = cursor.fetchone()
+    return None if found is None or found[0] is None else bytes(found[0])
+
+
+def _names(model: type[models.Model], attname: str) -> tuple[str, str, str]:
+    """The quoted table, column of `attname` and primary-key column of the model."""
+    quote = connection.ops.quote_name
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    pk = model._meta.pk
+    assert pk is not None
+    return quote(model._meta.db_table), quote(str(field.column)), quote(str(pk.column))
+
+
 class JsonText(str):
     """A JSON field's value already encoded as JSON text (core.audit builds the changes of many
     rows this way), written as it is."""

@@ -177,11 +177,14 @@ def do_create_person(*, actor: Any, unit: Any, categories: list[str] | None = No
 @dataclass(frozen=True)
 class NewPerson:
     """One person for do_create_persons: her unit, her fields (as do_create_person takes them) and
-    the codes of her categories."""
+    the codes of her categories. `prepared`, when given, is what prepare_person made of the same
+    fields beforehand (a ledger's dry run does it, and the import's plan carries it): the fields
+    are then not cleaned and derived again."""
 
     unit: Any
     fields: dict[str, Any]
     categories: tuple[str, ...] = ()
+    prepared: dict[str, Any] | None = None
 
 
 BULK_BATCH = 2000
@@ -287,19 +290,55 @@ def _write_batch_extras(
 
 def _person_row(actor: Any, new: NewPerson, creator_id: Any, today: dt.date) -> dict[str, Any]:
     """A new person's row for core.bulk.insert_rows: the fields as do_create_person cleans them,
-    by attribute name, with the derived columns."""
+    by attribute name, with the derived columns (prepared beforehand, or here)."""
+    row = dict(new.prepared) if new.prepared is not None else prepare_person(actor, new.fields, today=today)
+    row["unit_id"], row["created_by_id"], row["unit_path"] = new.unit.pk, creator_id, new.unit.path
+    return row
+
+
+def prepare_person(
+    actor: Any, fields: dict[str, Any], *, today: dt.date | None = None, cleaned: bool = False
+) -> dict[str, Any]:
+    """What do_create_persons writes for a new person with `fields`, but her unit: the fields as
+    do_create_person cleans them (its checks, but the look-up of the ID number: ActionError for
+    a bad field), by attribute name, with the columns derived from them. `cleaned`: the caller
+    has checked the fields to be what cleaning gives (the person ledger's dry run, whose checks
+    a test holds to the same outcome), so they are not checked again. Uses no database: a
+    ledger's dry run prepares its rows with it, in a helper process too (core.ledger.engine)."""
     row: dict[str, Any] = {}
-    for key, value in _clean(actor, new.fields, look_up_duplicates=False, today=today).items():
+    data = fields if cleaned else _clean(actor, fields, look_up_duplicates=False, today=today)
+    for key, value in data.items():
         if key in _RELATIONS:
             row[_RELATIONS[key]] = value.pk if value is not None else None
         else:
             row[key] = value
-    row["unit_id"], row["created_by_id"] = new.unit.pk, creator_id
-    row.update(derived_columns(row["name"], row.get("id_number"), row.get("phone"), new.unit.path))
+    derived = derived_columns(row["name"], row.get("id_number"), row.get("phone"), "")
+    del derived["unit_path"]  # her unit's, when she is written
+    row.update(derived)
     return row
 
 
 _RELATIONS = {f.name: f.attname for f in Person._meta.concrete_fields if f.is_relation}
+_GONE = "-"  # in a difference: the fields prepare_person left out
+
+
+def prepared_difference(fields: dict[str, Any], prepared: dict[str, Any]) -> dict[str, Any]:
+    """What prepare_person made of `fields` that they do not hold already (the derived columns,
+    what cleaning changed, under "-" the fields it left out): small enough for an import's plan
+    to carry for each row; prepared_from(fields, it) gives `prepared` back."""
+    out = {k: v for k, v in prepared.items() if k not in fields or type(fields[k]) is not type(v) or fields[k] != v}
+    gone = [k for k in fields if k not in prepared]
+    if gone:
+        out[_GONE] = gone
+    return out
+
+
+def prepared_from(fields: dict[str, Any], difference: dict[str, Any]) -> dict[str, Any]:
+    """The prepared row of `fields` from prepared_difference."""
+    row = fields | difference
+    for key in row.pop(_GONE, ()):
+        del row[key]
+    return row
 
 
 def _available(dictionary: CategoryDictionary, unit: Any, code: str) -> Category:

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from jinguo.accounts.permissions import Perm
 from jinguo.accounts.scoping import scope_paths
+from jinguo.core import bulk
 from jinguo.core.crypto import blind_index
 from jinguo.core.ledger.engine import ImportContext, Row
 from jinguo.core.ledger.normalisers import Masked
@@ -49,7 +49,7 @@ def _same_triples(triples: Sequence[tuple[str, dt.date, int]]) -> list[tuple[int
     table = connection.ops.quote_name(Person._meta.db_table)
     if connection.vendor == "postgresql":  # three array parameters, whatever the number of triples
         wanted = "SELECT * FROM unnest(%s::varchar[], %s::date[], %s::bigint[]) AS w (name, birth_date, unit_id)"
-        params: list[Any] = [list(column) for column in zip(*triples, strict=True)]
+        params: list[Any] = [bulk.array_literal(column) for column in zip(*triples, strict=True)]
     else:
         wanted = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(triples))
         params = [v for triple in triples for v in triple]
@@ -74,7 +74,7 @@ def _with_hashes(hashes: list[str]) -> list[int]:
         return list(Person.objects.filter(id_hash__in=hashes).values_list("pk", flat=True))
     table = connection.ops.quote_name(Person._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE id_hash = ANY(%s::varchar[])", [hashes])  # noqa: S608
+        cursor.execute(f"SELECT id FROM {table} WHERE id_hash = ANY(%s::varchar[])", [bulk.array_literal(hashes)])  # noqa: S608
         return [pk for (pk,) in cursor.fetchall()]
 
 
@@ -252,12 +252,20 @@ COLUMNS = (
 )
 
 
+def _fields(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as do_create_person takes them: blank cells left out, unit and categories apart."""
+    return {k: v for k, v in values.items() if v is not None and k not in ("unit", "categories")}
+
+
 def _new_person(r: Row) -> actions.NewPerson:
-    """A new row as do_create_persons takes it, made when it is reached."""
+    """A new row as do_create_persons takes it, made when it is reached: prepared in the dry run
+    (PersonLedger.derive) when the plan carries it."""
+    fields = _fields(r.values)
     return actions.NewPerson(
         unit=r.refs["unit"],
-        fields={k: v for k, v in r.values.items() if v is not None and k not in ("unit", "categories")},
+        fields=fields,
         categories=tuple(r.values.get("categories") or ()),
+        prepared=None if r.derived is None else actions.prepared_from(fields, r.derived),
     )
 
 
@@ -294,14 +302,28 @@ class PersonLedger(Register):
                 )
             if v.get("gender") and v["gender"] != gender:
                 row.refuse("gender", f"性别与身份证号不一致:身份证号显示为{'男' if gender == 'M' else '女'}性")
+            if born > ctx.today:
+                row.refuse("id_number", "身份证号中的出生日期晚于今天,请核对号码")
             v["birth_date"], v["gender"] = born, gender
             return
         if not v.get("gender"):
             row.refuse("gender", "请填写性别(或填写身份证号)")
         if not v.get("birth_date"):
             row.refuse("birth_date", "没有身份证号时请填写出生日期,用于识别是否已登记")
-        elif v["birth_date"] > timezone.localdate():
+        elif v["birth_date"] > ctx.today:
             row.refuse("birth_date", "出生日期不能晚于今天")
+
+    def derive(self, ctx: ImportContext, row: Row) -> dict[str, Any] | None:
+        """The person do_create_persons would write (actions.prepare_person: pinyin, blind
+        indexes), as its difference from the row's values: the commit of a new row then
+        derives nothing again. The row's values are what the action's cleaning gives (the
+        columns' parsers and validators and check_row make them so; a test holds them to it), so
+        they are not cleaned again. None for a row with a masked value (it can only update a
+        record)."""
+        fields = _fields(row.values)
+        if any(type(v) is Masked for v in fields.values()):
+            return None
+        return actions.prepared_difference(fields, actions.prepare_person(ctx.user, fields, cleaned=True))
 
     def prepare(self, ctx: ImportContext, rows: Sequence[Row]) -> None:
         self._resolve_units(ctx, rows)
@@ -389,8 +411,9 @@ class PersonLedger(Register):
         numbered = {r.number for r in with_id}
         # The commit does not look again for the ID numbers of the rows promised as new: had one
         # been registered since the preview, the unique index on id_hash refuses the import.
-        hashes = {
-            r.number: blind_index(r.values["id_number"], purpose=ID_PURPOSE) or ""
+        hashes = {  # derived in the dry run (its helper processes) when it could be
+            r.number: (r.derived["id_hash"] if r.derived else blind_index(r.values["id_number"], purpose=ID_PURPOSE))
+            or ""
             for r in with_id
             if not ctx.promised_new(r.number)
         }

@@ -16,6 +16,7 @@ import time
 from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from auditlog.context import set_actor
@@ -24,13 +25,14 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 
 from jinguo.accounts.scoping import scope_paths
-from jinguo.core import bulk, crypto
+from jinguo.core import bulk
 from jinguo.core.audit import record
 from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, AuditResult, ImportJob
 
+from . import parallel
 from .normalisers import CellError, Masked, is_blank, parse_cell, text
-from .plan import PlanWriter, read_head, read_rows
+from .plan import PlanWriter, encode_block, open_plan, read_head, read_rows
 from .reader import Header, Sheet, is_note, read_ledger
 from .registry import ChangedSincePreview, Register, get_register, header_key
 
@@ -51,6 +53,7 @@ class Row:
     target: Any = None  # the existing record this row is about
     changes: dict[str, Any] = field(default_factory=dict)
     status: str = NEW
+    derived: dict[str, Any] | None = None  # what Register.derive gave in the dry run (the commit: from the plan)
 
     def refuse(self, key: str, reason: str) -> None:
         if (key, reason) not in self.errors:
@@ -70,6 +73,7 @@ class ImportContext:
     cache: dict[str, Any] = field(default_factory=dict)
     # the commit: what the preview promised each row, {row number: [status, id]}; None in the dry run
     promised: dict[int, list[Any]] | None = None
+    today: dt.date = field(default_factory=timezone.localdate)
 
     def promised_new(self, number: int) -> bool:
         """The commit: the preview promised row `number` as a new record."""
@@ -93,7 +97,7 @@ class Analysis:
     ctx: ImportContext
     sheet_name: str
     rows: list[Row]
-    plan: bytes = b""  # see plan.py
+    plan: bytes = b""  # sealed: see plan.py
 
     def counts(self) -> dict[str, int]:
         out = {"total": len(self.rows), NEW: 0, UPDATED: 0, UNCHANGED: 0, REFUSED: 0}
@@ -128,30 +132,71 @@ def _json_cell(value: Any) -> Any:
 
 
 def analyse(register: Register, user: Any, file_name: str, data: bytes, options: dict[str, Any]) -> Analysis:
-    """The dry run: read the file, parse and check every row, then look up what it is about. The
-    rows are looked up a chunk at a time as soon as they are checked and written to the plan; for a
-    register that allows it (`look_up_aside`) in a thread of its own, on the same connection, while
-    this one checks the next rows (it uses no database meanwhile): PostgreSQL answers the look-ups
-    while Python checks."""
+    """The dry run: read the file, parse, check and derive every row (`_analyse_part`), then look
+    up what it is about. A chunk of rows is looked up as soon as it is checked and written to the
+    plan. For a register whose checks use no database (`look_up_aside`), the look-ups run in a
+    thread of their own, on the same connection, and the rows of a large file are parsed and
+    checked in helper processes (core.ledger.parallel), two parts at once: PostgreSQL answers
+    the look-ups while both cores check."""
     sheet, header = read_ledger(file_name, data, register)
+    for column in register.columns:
+        if column.required and column.key not in header.columns:  # pragma: no cover - the header needs them
+            raise ActionError(f"表格中缺少“{column.header}”列")
     ctx = ImportContext(user=user, register=register, options=dict(options), header=header)
-    rows = _parse_rows(ctx, sheet, header)
+    first = header.index + 1
+    helpers = parallel.helper_count(len(sheet.rows) - first) if register.look_up_aside else 0
+    parts = _split(first, len(sheet.rows), max(helpers, 1))
+    done: dict[tuple[int, int], tuple[list[Row], bytes]] = {}
+    work = partial(_analyse_part, ctx, sheet, header)
+    with parallel.Spread(work, parts, helpers=helpers > 0) as spread, _Aside(ctx, register.look_up_aside) as aside:
+        for place, (rows, block) in spread:
+            if helpers:
+                rows = [Row(number=n, cells=sheet.rows[n - 1], values=v, errors=e, derived=d) for n, v, e, d in rows]
+            done[place] = (rows, block)
+            aside.prepare([r for r in rows if r.ok])
+    writer = PlanWriter()
+    rows = []
+    for place in sorted(done):  # file order
+        chunk, block = done[place]
+        rows += chunk
+        writer.add_block(block)
     if not rows:
         raise ActionError("表格中没有数据行")
-    writer = PlanWriter()
-    with _Aside(ctx, register.look_up_aside) as aside:
-        chunk: list[Row] = []
-        for row in rows:
-            register.check_row(ctx, row)  # every row: a cadre learns all that is wrong with it at once
-            if row.ok:
-                writer.add(row.number, row.values)  # as checked, before the look-ups resolve references
-                chunk.append(row)
-                if len(chunk) == LOOK_UP_CHUNK:
-                    aside.prepare(chunk)
-                    chunk = []
-        aside.prepare(chunk)
     _look_up(ctx, rows, prepared=True)
     return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
+
+
+def _split(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
+    """[start, stop) in `parts` ranges of (nearly) the same size, in order."""
+    size, extra = divmod(stop - start, parts)
+    out = []
+    for part in range(parts):
+        end = start + size + (part < extra)
+        out.append((start, end))
+        start = end
+    return out
+
+
+def _analyse_part(
+    ctx: ImportContext, sheet: Sheet, header: Header, start: int, stop: int, remote: bool
+) -> Iterator[tuple[Any, bytes]]:
+    """The rows of sheet rows [start, stop), a chunk at a time: parsed, checked (every row: a
+    cadre learns all that is wrong with it at once) and derived; for each chunk its rows and the
+    plan's block of those that passed, as they are before the look-ups resolve references. In a
+    helper process (`remote`) the rows go as (number, values, errors, derived): the caller has
+    the cells."""
+    register = ctx.register
+    for lo in range(start, stop, LOOK_UP_CHUNK):
+        rows = _parse_rows(ctx, sheet, header, lo, min(stop, lo + LOOK_UP_CHUNK))
+        passed = []
+        for row in rows:
+            register.check_row(ctx, row)
+            if row.ok:
+                row.derived = register.derive(ctx, row)
+                if row.ok:
+                    passed.append((row.number, row.values, row.derived))
+        block = encode_block(passed)
+        yield ([(r.number, r.values, r.errors, r.derived) for r in rows] if remote else rows), block
 
 
 LOOK_UP_CHUNK = 5000  # rows the dry run hands to the look-ups at a time
@@ -180,13 +225,18 @@ class _Aside:
         if not chunk:
             return
         if self.pool is None:
-            self.ctx.register.prepare(self.ctx, chunk)
+            self._look_up(chunk)
         else:
             self.futures.append(self.pool.submit(self._prepare, chunk))
 
     def _prepare(self, chunk: list[Row]) -> None:
         connections[DEFAULT_DB_ALIAS] = self.connection  # this thread's alias: the caller's connection
+        self._look_up(chunk)
+
+    def _look_up(self, chunk: list[Row]) -> None:
         self.ctx.register.prepare(self.ctx, chunk)
+        for row in chunk:  # in the plan already, and the look-ups have used it: not kept for 100,000 rows
+            row.derived = None
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is None:
@@ -221,13 +271,14 @@ def _look_up(ctx: ImportContext, rows: list[Row], *, prepared: bool = False) -> 
             row.status = UPDATED if row.changes else UNCHANGED
 
 
-def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
+def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header, start: int, stop: int) -> list[Row]:
+    """Sheet rows [start, stop) parsed, but blank rows, notes and the header repeated."""
     register = ctx.register
     columns = [(register.column(key), col) for key, col in header.columns.items()]
     first = columns[0][1]  # a header repeated on each printed page starts like the header
     header_keys = {col: header_key(header.labels[col]) for _, col in columns}
     rows: list[Row] = []
-    for index in range(header.index + 1, len(sheet.rows)):
+    for index in range(start, stop):
         cells = sheet.rows[index]
         if all(is_blank(c) for c in cells) or is_note(cells):
             continue
@@ -250,9 +301,6 @@ def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header) -> list[Row]:
                 row.refuse(column.key, f"请填写{column.header}")
             values[column.key] = value
         rows.append(row)
-    for column in register.columns:
-        if column.required and column.key not in header.columns:  # pragma: no cover - the header needs them
-            raise ActionError(f"表格中缺少“{column.header}”列")
     return rows
 
 
@@ -337,10 +385,14 @@ def job_detail(job: ImportJob) -> dict[str, Any]:
 
 
 def job_plan(job: ImportJob) -> bytes:
-    """The rows the commit will write (see Analysis.plan), decrypted."""
-    if not job.plan_data:
+    """The rows the commit will write (see Analysis.plan), opened; read from the database when
+    the job was loaded without it."""
+    stored = job.__dict__.get("plan_data")  # not job.plan_data: a deferred field would load as hex text
+    if stored is None and "plan_data" not in job.__dict__:
+        stored = bulk.read_bytes(ImportJob, job.pk, "plan_data")
+    if not stored:
         raise ActionError("导入数据已不再保存,请重新上传文件")
-    return crypto.fernet().decrypt(bytes(job.plan_data))
+    return open_plan(bytes(stored))
 
 
 def refused_rows(job: ImportJob) -> list[dict[str, Any]]:
@@ -385,23 +437,27 @@ def do_preview_import(
         raise ActionError("您无权导入该台账")
     clean_options = _check_options(actor, register, options or {})
     expire_previews()
-    with bulk.gc_paused():
+    with bulk.gc_paused():  # till the rows are dropped: a collection would walk millions of objects
         analysis = analyse(register, actor, file_name, data, clean_options)
-    counts = analysis.counts()
-    return ImportJob.objects.create(
-        user=actor,
-        register=register.slug,
-        file_name=file_name[:200],
-        file_size=len(data),
-        plan_data=crypto.fernet().encrypt(analysis.plan),
-        options=clean_options,
-        total_count=counts["total"],
-        new_count=counts[NEW],
-        updated_count=counts[UPDATED],
-        unchanged_count=counts[UNCHANGED],
-        refused_count=counts[REFUSED],
-        detail=json.dumps(_detail(analysis), ensure_ascii=False),
-    )
+        counts = analysis.counts()
+        job = ImportJob.objects.create(
+            user=actor,
+            register=register.slug,
+            file_name=file_name[:200],
+            file_size=len(data),
+            options=clean_options,
+            total_count=counts["total"],
+            new_count=counts[NEW],
+            updated_count=counts[UPDATED],
+            unchanged_count=counts[UNCHANGED],
+            refused_count=counts[REFUSED],
+            detail=json.dumps(_detail(analysis), ensure_ascii=False),
+        )
+        plan = analysis.plan  # sealed (plan.py)
+        del analysis
+        bulk.write_bytes(ImportJob, job.pk, "plan_data", plan)
+    job.plan_data = plan
+    return job
 
 
 def preview_days() -> int:
@@ -502,7 +558,7 @@ def run_commit(job_id: int) -> None:
     )
     if not claimed:
         return  # taken by another worker, or cancelled
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    job = ImportJob.objects.select_related("user").defer("plan_data").get(pk=job_id)  # job_plan reads it
     register = get_register(job.register)
     try:
         if register is None:  # pragma: no cover - a register removed from the code
@@ -546,7 +602,7 @@ def _write_plan(register: Register, job: ImportJob) -> int:
 
     def checked() -> Iterator[Row]:
         nonlocal passed
-        wanted = (Row(number=n, cells=[], values=v) for n, v in read_rows(plan) if n in promised)
+        wanted = (Row(number=n, cells=[], values=v, derived=d) for n, v, d in read_rows(plan) if n in promised)
         for chunk in _chunks(wanted, COMMIT_CHUNK, first=FIRST_COMMIT_CHUNK):
             with bulk.undrained():  # they need not see this import's writes: the register leaves them out
                 _look_up(ctx, chunk)

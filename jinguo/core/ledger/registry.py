@@ -128,6 +128,13 @@ class Register:
         """Checks across the cells of one row (row.values are parsed); add errors with
         row.refuse(column_key, reason)."""
 
+    def derive(self, ctx: ImportContext, row: Row) -> dict[str, Any] | None:
+        """What the commit will need of a row that passed check_row and can be made from the row
+        alone, made in the dry run: kept in the plan with the row, given back to the commit as
+        row.derived (None: nothing). May refuse the row. Like check_row it runs in the dry run's
+        helper processes too when the register has `look_up_aside`: no database then."""
+        return None
+
     def prepare(self, ctx: ImportContext, rows: Sequence[Row]) -> None:
         """In bulk, for the rows without errors: resolve references (units, categories) and
         find the existing record of each row (row.target), refusing what may not be touched."""
@@ -178,7 +185,8 @@ class Register:
     # (ctx.cache["own_ids"]), which a look-up before any write would not have seen.
     streaming = False
     # The dry run may run prepare() on chunks of rows in a worker thread sharing the connection
-    # while it checks the next rows: check_row() then must not use the database.
+    # while it checks the next rows, and check_row() and derive() in helper processes (a large
+    # file): those two then must not use the database.
     look_up_aside = False
 
     def write_rows(self, ctx: ImportContext, rows: Iterable[Row], progress: Callable[[int], None]) -> None:

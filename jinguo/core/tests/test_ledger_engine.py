@@ -169,13 +169,21 @@ def test_the_stored_plan_is_encrypted_and_holds_the_checked_rows(people, tree):
     header, promised = read_head(plan)
     assert (header.index, promised) == (0, {2: ["new", None], 3: ["new", None], 4: ["new", None]})
     rows = list(read_rows(plan))
-    assert [number for number, _ in rows] == [2, 3, 4]
+    assert [number for number, _, _ in rows] == [2, 3, 4]
     assert rows[0][1] == {
         "name": "林小满",
         "gender": "F",
         "birth_date": dt.date(2016, 5, 6),
         "unit": "东一社区",
         "categories": ["留守儿童"],
+    }
+    # what the person ledger derived for the commit: the columns do_create_persons derives
+    assert rows[0][2] == {
+        "name_initials": "lxm",
+        "name_pinyin": "linxiaoman",
+        "id_hash": None,
+        "id_last4": "",
+        "phone_hash": None,
     }
 
 
