@@ -249,6 +249,9 @@ def _changes_sql(model: type[models.Model]) -> tuple[str, tuple[str, ...]] | Non
             continue
         if isinstance(field, EncryptedTextField):
             return None
+        # text that needs no JSON escaping (digits, dates, True/False) is quoted as it is; other
+        # text goes through to_json (a call a value: a fifth of the import's audit rows' time)
+        plain = True
         if isinstance(field, models.DateTimeField):  # str() of the naive date-time in UTC
             utc = f"({col} AT TIME ZONE 'UTC')"
             value = (
@@ -266,10 +269,11 @@ def _changes_sql(model: type[models.Model]) -> tuple[str, tuple[str, ...]] | Non
         ):
             value = f"{col}::text"
         elif isinstance(field, (models.CharField, models.TextField)):
-            value = f"NULLIF({col}, 'None')"
+            value, plain = f"NULLIF({col}, 'None')", False
         else:
             return None
-        pieces.append(f"{key} || to_json({value})::text || ']'")  # NULL (left out) for no value
+        quoted = f"""'"' || {value} || '"'""" if plain else f"to_json({value})::text"
+        pieces.append(f"{key} || {quoted} || ']'")  # NULL (left out) for no value
     if len(pieces) > 99:  # PostgreSQL's functions take at most 100 arguments
         return None
     # JSON text, parsed once by the cast: jsonb_build_object took twice as long in PostgreSQL

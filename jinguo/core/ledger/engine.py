@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import unicodedata
 from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +32,9 @@ from jinguo.core.errors import ActionError
 from jinguo.core.models import AuditEvent, AuditResult, ImportJob
 
 from . import parallel
-from .normalisers import CellError, Masked, is_blank, parse_cell, text
+from .normalisers import CellError, Masked, parse_cell, text
 from .plan import PlanWriter, encode_block, open_plan, read_head, read_rows
-from .reader import Header, Sheet, is_note, read_ledger
+from .reader import Header, Sheet, is_note_of, read_ledger
 from .registry import ChangedSincePreview, Register, get_register, header_key
 
 NEW, UPDATED, UNCHANGED, REFUSED = "new", "updated", "unchanged", "refused"
@@ -278,11 +279,13 @@ def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header, start: int, st
     first = columns[0][1]  # a header repeated on each printed page starts like the header
     header_keys = {col: header_key(header.labels[col]) for _, col in columns}
     rows: list[Row] = []
+    leads = {header_keys[first][:1], header_keys[first][:1].upper()}
     for index in range(start, stop):
         cells = sheet.rows[index]
-        if all(is_blank(c) for c in cells) or is_note(cells):
+        filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]  # is_blank
+        if not filled or (len(filled) <= 2 and is_note_of(filled)):
             continue
-        if _repeats_header(cells, first, header_keys):
+        if _repeats_header(cells, first, header_keys, leads):
             continue
         row = Row(number=index + 1, cells=cells)
         values = row.values
@@ -304,10 +307,17 @@ def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header, start: int, st
     return rows
 
 
-def _repeats_header(cells: list[Any], first: int, header_keys: dict[int, str]) -> bool:
+def _repeats_header(cells: list[Any], first: int, header_keys: dict[int, str], leads: set[str]) -> bool:
     """A header repeated on each printed page: its first known column names that column, and
-    at least one more does too."""
-    if first >= len(cells) or not isinstance(cells[first], str) or header_key(cells[first]) != header_keys[first]:
+    at least one more does too. `leads`: the first character of that column's key, in both
+    cases: header_key only takes characters away and lowers the case, so a cell already in
+    normal form without it is not the header (most cells: a name), told without header_key."""
+    if first >= len(cells) or not isinstance(cells[first], str):
+        return False
+    cell = cells[first]
+    if unicodedata.is_normalized("NFKC", cell) and not any(lead in cell for lead in leads):
+        return False
+    if header_key(cell) != header_keys[first]:
         return False
     return sum(1 for col, key in header_keys.items() if col < len(cells) and header_key(text(cells[col])) == key) >= 2
 

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from cryptography.fernet import InvalidToken
+
 from jinguo.core import crypto
 from jinguo.core.crypto import blind_index
 from jinguo.core.errors import ActionError
@@ -47,6 +49,13 @@ SEALED = b"JGP2"  # what a sealed plan of this format starts with (the first for
 class PlanOutdated(ActionError):
     def __init__(self) -> None:
         super().__init__("系统升级后,上传时生成的预览已不能使用,请重新上传文件")
+
+
+class PlanDamaged(ActionError):
+    """A sealed piece that does not open with the field keys: changed where it is kept."""
+
+    def __init__(self) -> None:
+        super().__init__("保存的导入数据已损坏,请重新上传文件")
 
 
 class _Unpickler(pickle.Unpickler):
@@ -145,7 +154,10 @@ def open_plan(sealed: bytes) -> bytes:
     while at < len(sealed):
         size = int.from_bytes(view[at : at + BLOCK_LENGTH], "big")
         at += BLOCK_LENGTH
-        pieces.append(crypto.fernet().decrypt(base64.urlsafe_b64encode(view[at : at + size])))
+        try:
+            pieces.append(crypto.fernet().decrypt(base64.urlsafe_b64encode(view[at : at + size])))
+        except InvalidToken as exc:
+            raise PlanDamaged() from exc
         at += size
     return b"".join(pieces)
 

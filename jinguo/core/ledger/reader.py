@@ -144,7 +144,11 @@ def find_header(sheet: Sheet, register: Register) -> Header | None:
 
 def is_note(cells: list[Any]) -> bool:
     """A line under the table such as 填表人:… 审核人:… or 合计, not a record."""
-    filled = [c for c in cells if not is_blank(c)]
+    return is_note_of([c for c in cells if not is_blank(c)])
+
+
+def is_note_of(filled: list[Any]) -> bool:
+    """is_note of a line given by its cells that are not blank."""
     if not filled or len(filled) > 2 or not isinstance(filled[0], str):
         return False
     return text(filled[0]).startswith(NOTE_WORDS)

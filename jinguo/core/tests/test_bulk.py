@@ -501,3 +501,23 @@ def test_changes_postgresql_builds_from_the_rows_equal_those_python_builds(tree,
     assert "school" not in by_python[0] and "notes" not in by_python[0] and "birth_date" not in by_python[1]
     assert (by_python[0]["address"], by_python[0]["grade"]) == (["None", ""], ["None", '五"年\\级\x01\t'])
     assert by_python[1]["categories"] == ["None", "留守儿童、困难儿童"]
+
+
+def test_array_literals_are_written_for_each_kind_of_value():
+    assert bulk.array_literal([]) == "{}"
+    assert bulk.array_literal([3, 1, 20]) == "{3,1,20}"
+    assert bulk.array_literal([dt.date(2015, 3, 2), dt.date(1999, 12, 31)]) == "{2015-03-02,1999-12-31}"
+    assert bulk.array_literal(["张晓燕", "ab"]) == '{"张晓燕","ab"}'
+    assert bulk.array_literal(['a"b', "c\\d"]) == '{"a\\"b","c\\\\d"}'
+
+
+@postgresql_only
+def test_array_literals_come_back_from_postgresql_as_they_went_in(db):
+    texts = ['a"b', "c\\d", "{x}", "NULL", "", " 张 ", "a,b", "\\", '"', "'"]
+    dates = [dt.date(2015, 3, 2), dt.date(1, 1, 1)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::varchar[], %s::date[], %s::bigint[]",
+            [bulk.array_literal(texts), bulk.array_literal(dates), bulk.array_literal([2**40, -1])],
+        )
+        assert cursor.fetchone() == (texts, dates, [2**40, -1])

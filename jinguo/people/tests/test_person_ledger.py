@@ -13,6 +13,7 @@ from django.test import Client
 
 from jinguo.accounts.actions import do_issue_token
 from jinguo.core.errors import NOT_FOUND_MESSAGE
+from jinguo.core.ledger import parallel
 from jinguo.core.ledger.normalisers import serial_to_date
 from jinguo.core.ledger.testing import (
     counts_shown,
@@ -168,7 +169,27 @@ def commit(client: Client, job: ImportJob, capture) -> ImportJob:
 # --- the messy ledger --------------------------------------------------------------------------------
 
 
-def test_messy_ledger_preview_gives_exact_counts_and_every_reason(people, registered, login):
+@pytest.fixture(params=[0, 2], ids=["in the web process", "in two helper processes"])
+def helpers(request, settings, monkeypatch):
+    """The dry run as a small file has it (here), and as a large one (forked helpers: the
+    threshold lowered so that the eleven rows and the lines under them are split in two). The
+    test's previews must have forked that many helpers each."""
+    settings.LEDGER_HELPERS = request.param
+    settings.LEDGER_HELPER_MIN_ROWS = 1
+    forked: list[int] = []
+    enter = parallel.Spread.__enter__
+
+    def counted(self: parallel.Spread) -> parallel.Spread:
+        out = enter(self)
+        forked.append(len(self._processes))
+        return out
+
+    monkeypatch.setattr(parallel.Spread, "__enter__", counted)
+    yield request.param
+    assert forked and set(forked) == {request.param}
+
+
+def test_messy_ledger_preview_gives_exact_counts_and_every_reason(people, registered, login, helpers):
     client = login(people.street_cadre)
     before = snapshot()
     job = preview(client)
@@ -201,7 +222,7 @@ def test_messy_ledger_preview_gives_exact_counts_and_every_reason(people, regist
 
 
 def test_commit_writes_the_new_and_changed_rows_in_the_background(
-    people, tree, registered, login, django_capture_on_commit_callbacks
+    people, tree, registered, login, django_capture_on_commit_callbacks, helpers
 ):
     client = login(people.street_cadre)
     li, wang, _zhao = registered
@@ -231,6 +252,19 @@ def test_commit_writes_the_new_and_changed_rows_in_the_background(
         "F",
         dt.date(2010, 7, 15),
         5,
+    )
+    # the columns the dry run derived (in the plan) are those the form's save() derives
+    for imported in (zhang, chen):
+        derived = ("name_initials", "name_pinyin", "id_hash", "id_last4", "phone_hash", "unit_path")
+        values = [getattr(imported, attname) for attname in derived]
+        imported.fill_derived()
+        assert values == [getattr(imported, attname) for attname in derived]
+    assert (zhang.name_initials, zhang.name_pinyin, zhang.id_last4, zhang.unit_path, chen.id_last4) == (
+        "zxy",
+        "zhangxiaoyan",
+        "",
+        tree.east1.path,
+        CHEN_ID[-4:],
     )
     assert list(chen.categories.values_list("category__code", flat=True)) == ["migrant_child"]
     wang.refresh_from_db()
