@@ -39,7 +39,15 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATABASE_URLS, backend_cpu_seconds, cpu_seconds, peak_rss_mb, setup_django
+from bench.common import (
+    DATABASE_URLS,
+    MemorySampler,
+    backend_cpu_seconds,
+    children_cpu_seconds,
+    cpu_seconds,
+    peak_rss_mb,
+    setup_django,
+)
 
 SEED = 20261123
 HEADERS = [
@@ -173,11 +181,14 @@ def import_preview(path: Path) -> dict[str, Any]:
     assert register is not None
     data = path.read_bytes()
     out: dict[str, Any] = {"rss_before": peak_rss_mb(), "before": _largest_ids()}
-    cpu, server = cpu_seconds(), backend_cpu_seconds()
+    cpu, server, helpers = cpu_seconds(), backend_cpu_seconds(), children_cpu_seconds()
     started = time.perf_counter()
-    job = do_preview_import(actor=user, register=register, file_name=path.name, data=data, options={})
+    with MemorySampler() as memory:
+        job = do_preview_import(actor=user, register=register, file_name=path.name, data=data, options={})
     out["seconds"] = time.perf_counter() - started
     out |= _cpu_used(cpu, server)
+    out["helpers_cpu"] = children_cpu_seconds() - helpers
+    out["pss_peak_total"], out["pss_peak_self"] = memory.peak_total, memory.peak_self
     out["counts"] = job.counts
     out["plan_bytes"] = len(job.plan_data or b"")
     if job.refused_count:
@@ -346,7 +357,12 @@ def report(results: dict[str, Any]) -> None:
         )
         for name, step in (("preview", preview), ("commit", commit)):
             server = f"{step['server_cpu']:.1f} s" if step.get("server_cpu") is not None else "unknown"
-            print(f"  {name}: CPU of Python {step['cpu']:.1f} s, of its PostgreSQL backend {server}")
+            helpers = f", of its helper processes {step['helpers_cpu']:.1f} s" if "helpers_cpu" in step else ""
+            print(f"  {name}: CPU of Python {step['cpu']:.1f} s{helpers}, of its PostgreSQL backend {server}")
+        print(
+            f"  preview memory (PSS, pages shared by the forked helpers counted once): the web process "
+            f"{preview['pss_peak_self']:.0f} MB, with its helpers {preview['pss_peak_total']:.0f} MB at most"
+        )
     result = results.get("actions")
     if result and "seconds" in result:
         print(

@@ -231,6 +231,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploads: the tree import and later ledgers (issue 3 makes the limit configurable per register).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The dry run of a ledger of LEDGER_HELPER_MIN_ROWS rows or more is parsed and checked in
+# LEDGER_HELPERS processes forked from the web process (core.ledger.parallel); 0: in the web
+# process itself. The default uses the server's cores, at most two.
+LEDGER_HELPERS = env.int("LEDGER_HELPERS", default=min(2, os.cpu_count() or 1))
+LEDGER_HELPER_MIN_ROWS = env.int("LEDGER_HELPER_MIN_ROWS", default=5000)
 
 LOGGING = {
     "version": 1,

@@ -11,10 +11,11 @@ import back and the job says which row stopped it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import time
 import unicodedata
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -152,7 +153,7 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     with parallel.Spread(work, parts, helpers=helpers > 0) as spread, _Aside(ctx, register.look_up_aside) as aside:
         for place, (rows, block) in spread:
             if helpers:
-                rows = [Row(number=n, cells=sheet.rows[n - 1], values=v, errors=e, derived=d) for n, v, e, d in rows]
+                rows = [Row(number=n, cells=[], values=v, errors=e, derived=d) for n, v, e, d in rows]
             done[place] = (rows, block)
             aside.prepare([r for r in rows if r.ok])
     writer = PlanWriter()
@@ -164,6 +165,10 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     if not rows:
         raise ActionError("表格中没有数据行")
     _look_up(ctx, rows, prepared=True)
+    # the cells of the refused rows, for the sheet to fix and import again (the rows of helpers came without)
+    bare = [r for r in rows if r.status == REFUSED and not r.cells]
+    for row, cells in zip(bare, sheet.cells_of(r.number - 1 for r in bare).values(), strict=True):
+        row.cells = cells
     return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
 
 
@@ -187,8 +192,9 @@ def _analyse_part(
     helper process (`remote`) the rows go as (number, values, errors, derived): the caller has
     the cells."""
     register = ctx.register
+    lines = enumerate(sheet.window(start, stop), start=start)  # read once, in order
     for lo in range(start, stop, LOOK_UP_CHUNK):
-        rows = _parse_rows(ctx, sheet, header, lo, min(stop, lo + LOOK_UP_CHUNK))
+        rows = _parse_rows(ctx, itertools.islice(lines, min(stop, lo + LOOK_UP_CHUNK) - lo), header)
         passed = []
         for row in rows:
             register.check_row(ctx, row)
@@ -272,16 +278,15 @@ def _look_up(ctx: ImportContext, rows: list[Row], *, prepared: bool = False) -> 
             row.status = UPDATED if row.changes else UNCHANGED
 
 
-def _parse_rows(ctx: ImportContext, sheet: Sheet, header: Header, start: int, stop: int) -> list[Row]:
-    """Sheet rows [start, stop) parsed, but blank rows, notes and the header repeated."""
+def _parse_rows(ctx: ImportContext, lines: Iterable[tuple[int, list[Any]]], header: Header) -> list[Row]:
+    """Sheet rows, (index, cells) each, parsed, but blank rows, notes and the header repeated."""
     register = ctx.register
     columns = [(register.column(key), col) for key, col in header.columns.items()]
     first = columns[0][1]  # a header repeated on each printed page starts like the header
     header_keys = {col: header_key(header.labels[col]) for _, col in columns}
     rows: list[Row] = []
     leads = {header_keys[first][:1], header_keys[first][:1].upper()}
-    for index in range(start, stop):
-        cells = sheet.rows[index]
+    for index, cells in lines:
         filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]  # is_blank
         if not filled or (len(filled) <= 2 and is_note_of(filled)):
             continue

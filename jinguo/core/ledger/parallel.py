@@ -37,9 +37,9 @@ HELPER_FAILED = "分析文件时辅助进程意外退出,未生成预览,请稍�
 
 
 def helper_count(rows: int) -> int:
-    """How many helper processes the dry run of `rows` rows uses: LEDGER_HELPERS (default: the
-    machine's cores, at most 2), none below LEDGER_HELPER_MIN_ROWS rows (default 5,000) or
-    where processes cannot be forked."""
+    """How many helper processes the dry run of `rows` rows uses: LEDGER_HELPERS (settings.py:
+    the machine's cores, at most 2), none below LEDGER_HELPER_MIN_ROWS rows (5,000) or where
+    processes cannot be forked."""
     if rows < int(getattr(settings, "LEDGER_HELPER_MIN_ROWS", 5000)):
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Linux forks

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook
@@ -29,8 +29,98 @@ NOTE_WORDS = ("填表", "制表", "填报", "审核", "负责人", "注:", "注:
 
 @dataclass
 class Sheet:
+    """A sheet's rows (every row from the sheet's first, each from its first column, merged
+    cells filled), a list or `SheetRows`; `window` and `cells_of` read them without making the
+    whole sheet into Python objects."""
+
     name: str
-    rows: list[list[Any]]
+    rows: Sequence[list[Any]]
+
+    def window(self, start: int, stop: int) -> Iterator[list[Any]]:
+        """Rows [start, stop), in order."""
+        if isinstance(self.rows, SheetRows):
+            return self.rows.window(start, stop)
+        return iter(self.rows[start:stop])
+
+    def cells_of(self, indices: Iterable[int]) -> dict[int, list[Any]]:
+        """The rows at these indices (those that exist), in one pass."""
+        wanted = sorted(set(indices))
+        if not wanted:
+            return {}
+        if isinstance(self.rows, SheetRows):
+            found: dict[int, list[Any]] = {}
+            targets = set(wanted)
+            for index, row in enumerate(self.rows.window(0, wanted[-1] + 1)):
+                if index in targets:
+                    found[index] = row
+            return found
+        return {i: self.rows[i] for i in wanted if i < len(self.rows)}
+
+
+class SheetRows(Sequence[list[Any]]):
+    """The rows of a python-calamine sheet as to_python(skip_empty_area=False) gives them
+    (columns before the data padded with ""), made into Python lists only as they are read. A
+    merged range carries its value in its first cell: every blank cell of the range gets it (a
+    unit written once for ten rows belongs to all ten), within the cells that exist.
+
+    python-calamine holds the parsed sheet in Rust memory; to_python made all of it Python
+    objects at once (84 MB for a ledger of 100,000 rows), and the dry run's helper processes,
+    forked from the web process, copied every page of them they touched. Each helper now makes
+    the rows of its part of the file, a chunk at a time."""
+
+    def __init__(self, sheet: Any, merged: Sequence[Any]) -> None:
+        self._sheet = sheet
+        start, end = sheet.start, sheet.end
+        self._pad = [""] * (start[1] if start else 0)
+        self._len = end[0] + 1 if end else 0
+        # merged ranges ((r0, c0), (r1, c1)) whose first cell is in the sheet
+        self._merged = [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in merged if r0 < self._len]
+        self._head = list(self.window(0, min(self._len, HEADER_SCAN_ROWS + 1)))
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> list[Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[list[Any]]: ...
+    def __getitem__(self, index: int | slice) -> list[Any] | list[list[Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError(index)
+        if index < len(self._head):
+            return self._head[index]
+        return self.window(index, index + 1).__next__()
+
+    def window(self, start: int, stop: int) -> Iterator[list[Any]]:
+        stop = min(stop, self._len)
+        if start >= stop:
+            return
+        spans = [m for m in self._merged if m[0][0] < stop and m[1][0] >= start]  # reach into the window
+        anchors = {m[0][0] for m in spans}
+        values: dict[tuple[int, int], Any] = {}
+        pad = self._pad
+        for index, cells in enumerate(self._sheet.iter_rows()):  # from the sheet's first row
+            if index >= stop:
+                return
+            if index < start and index not in anchors:
+                continue
+            row = pad + cells if pad else cells
+            if index in anchors:
+                for (r0, c0), _ in spans:
+                    if r0 == index and c0 < len(row):
+                        values[(r0, c0)] = row[c0]
+            if index < start:
+                continue
+            for (r0, c0), (r1, c1) in spans:
+                if r0 <= index <= r1 and (r0, c0) in values:
+                    for c in range(c0, min(c1, len(row) - 1) + 1):
+                        if (index, c) != (r0, c0) and is_blank(row[c]):
+                            row[c] = values[(r0, c0)]
+            yield row
 
 
 @dataclass
@@ -67,27 +157,12 @@ def sheets(name: str, data: bytes) -> Iterator[Sheet]:
         raise ActionError("文件已损坏或格式不受支持,无法读取") from exc
     for sheet_name in names:
         try:
-            sheet = book.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(sheet_name)  # parsed in Rust, the GIL released
             merged = getattr(sheet, "merged_cell_ranges", None) or []
+            rows = SheetRows(sheet, merged)
         except (CalamineError, ValueError, OSError, RuntimeError) as exc:
             raise ActionError("文件已损坏或格式不受支持,无法读取") from exc
-        _fill_merged(rows, merged)
         yield Sheet(sheet_name, rows)
-
-
-def _fill_merged(rows: list[list[Any]], merged: list[Any]) -> None:
-    """A merged range carries its value in its first cell; give it to every cell of the range
-    (a unit written once for ten rows belongs to all ten). Bounded by the cells that exist."""
-    for (r0, c0), (r1, c1) in merged:
-        if r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
-            row = rows[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
-                if (r, c) != (r0, c0) and is_blank(row[c]):
-                    row[c] = value
 
 
 def _lookup(register: Register) -> dict[str, str]:
@@ -98,7 +173,7 @@ def _lookup(register: Register) -> dict[str, str]:
     return out
 
 
-def _match_row(rows: list[list[Any]], index: int, lookup: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+def _match_row(rows: Sequence[list[Any]], index: int, lookup: dict[str, str]) -> tuple[dict[str, int], list[str]]:
     """Columns named by row `index`, reading a two-level header too: a group header above
     ("监护人" over "姓名 关系 电话") is tried first with the cell below it ("监护人姓名")."""
     row = rows[index]

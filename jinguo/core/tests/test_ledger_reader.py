@@ -140,3 +140,43 @@ def test_lines_under_the_table_are_notes_not_records(cells, note):
 )
 def test_header_keys(text, key):
     assert header_key(text) == key
+
+
+def test_a_sheet_is_read_a_window_at_a_time_as_it_would_be_whole():
+    """The rows of a workbook whose data starts at B3, with a merged unit cell across rows and a
+    merged title: made into Python rows only as they are read, the same from any window."""
+    from jinguo.core.ledger.reader import SheetRows, sheets
+
+    data = xlsx_bytes(
+        [
+            [],
+            [],
+            [None, "东一社区台账"],
+            [None, "姓名", "性别", "所属单位"],
+            [None, "甲", "女", "东一社区"],
+            [None, "乙", dt.date(2015, 1, 2), None],
+            [None, "丙", 3.5, None, "备注"],
+            [None, "丁", True, "东二社区"],
+        ],
+        merges=["B3:E3", "D5:D7"],
+    )
+    sheet = next(sheets("台账.xlsx", data))
+    assert isinstance(sheet.rows, SheetRows)
+    whole = [
+        ["", "", "", "", ""],
+        ["", "", "", "", ""],
+        ["", "东一社区台账", "东一社区台账", "东一社区台账", "东一社区台账"],
+        ["", "姓名", "性别", "所属单位", ""],
+        ["", "甲", "女", "东一社区", ""],
+        ["", "乙", dt.date(2015, 1, 2), "东一社区", ""],
+        ["", "丙", 3.5, "东一社区", "备注"],
+        ["", "丁", True, "东二社区", ""],
+    ]
+    assert (len(sheet.rows), list(sheet.rows), sheet.rows[-1], sheet.rows[2:4]) == (8, whole, whole[-1], whole[2:4])
+    assert [list(sheet.window(start, start + 2)) for start in range(0, 8, 2)] == [
+        whole[i : i + 2] for i in range(0, 8, 2)
+    ]
+    assert list(sheet.window(6, 99)) == whole[6:]
+    assert sheet.cells_of([6, 5, 99]) == {5: whole[5], 6: whole[6]}
+    with pytest.raises(IndexError):
+        sheet.rows[8]
