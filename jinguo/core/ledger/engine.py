@@ -137,9 +137,9 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     """The dry run: read the file, parse, check and derive every row (`_analyse_part`), then look
     up what it is about. A chunk of rows is looked up as soon as it is checked and written to the
     plan. For a register whose checks use no database (`look_up_aside`), the look-ups run in a
-    thread of their own, on the same connection, and the rows of a large file are parsed and
-    checked in helper processes (core.ledger.parallel), two parts at once: PostgreSQL answers
-    the look-ups while both cores check."""
+    thread of their own, on the same connection, and the chunks of a large file are parsed and
+    checked in helper processes (core.ledger.parallel), two at once: PostgreSQL answers the
+    look-ups while both cores check."""
     sheet, header = read_ledger(file_name, data, register)
     for column in register.columns:
         if column.required and column.key not in header.columns:  # pragma: no cover - the header needs them
@@ -147,19 +147,19 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     ctx = ImportContext(user=user, register=register, options=dict(options), header=header)
     first = header.index + 1
     helpers = parallel.helper_count(len(sheet.rows) - first) if register.look_up_aside else 0
-    parts = _split(first, len(sheet.rows), max(helpers, 1))
-    done: dict[tuple[int, int], tuple[list[Row], bytes]] = {}
-    work = partial(_analyse_part, ctx, sheet, header)
-    with parallel.Spread(work, parts, helpers=helpers > 0) as spread, _Aside(ctx, register.look_up_aside) as aside:
-        for place, (rows, block) in spread:
+    chunks = [(lo, min(len(sheet.rows), lo + LOOK_UP_CHUNK)) for lo in range(first, len(sheet.rows), LOOK_UP_CHUNK)]
+    done: dict[int, tuple[list[Row], bytes]] = {}
+    work = partial(_analyse_chunks, ctx, sheet, header)
+    with parallel.Spread(work, chunks, helpers=helpers) as spread, _Aside(ctx, register.look_up_aside) as aside:
+        for index, (rows, block) in spread:
             if helpers:
                 rows = [Row(number=n, cells=[], values=v, errors=e, derived=d) for n, v, e, d in rows]
-            done[place] = (rows, block)
+            done[index] = (rows, block)
             aside.prepare([r for r in rows if r.ok])
     writer = PlanWriter()
     rows = []
-    for place in sorted(done):  # file order
-        chunk, block = done[place]
+    for index in sorted(done):  # file order
+        chunk, block = done[index]
         rows += chunk
         writer.add_block(block)
     if not rows:
@@ -172,29 +172,25 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
 
 
-def _split(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
-    """[start, stop) in `parts` ranges of (nearly) the same size, in order."""
-    size, extra = divmod(stop - start, parts)
-    out = []
-    for part in range(parts):
-        end = start + size + (part < extra)
-        out.append((start, end))
-        start = end
-    return out
-
-
-def _analyse_part(
-    ctx: ImportContext, sheet: Sheet, header: Header, start: int, stop: int, remote: bool
-) -> Iterator[tuple[Any, bytes]]:
-    """The rows of sheet rows [start, stop), a chunk at a time: parsed, checked (every row: a
-    cadre learns all that is wrong with it at once) and derived; for each chunk its rows and the
-    plan's block of those that passed, as they are before the look-ups resolve references. In a
+def _analyse_chunks(
+    ctx: ImportContext, sheet: Sheet, header: Header, chunks: Iterator[parallel.Chunk], remote: bool
+) -> Iterator[tuple[int, tuple[Any, bytes]]]:
+    """The rows of each chunk (index, start, stop) of sheet rows, the chunks in increasing order:
+    parsed, checked (every row: a cadre learns all that is wrong with it at once) and derived;
+    for each chunk its rows and the plan's block of those that passed, as they are before the
+    look-ups resolve references. The sheet is read forward once, from the first chunk. In a
     helper process (`remote`) the rows go as (number, values, errors, derived): the caller has
     the cells."""
     register = ctx.register
-    lines = enumerate(sheet.window(start, stop), start=start)  # read once, in order
-    for lo in range(start, stop, LOOK_UP_CHUNK):
-        rows = _parse_rows(ctx, itertools.islice(lines, min(stop, lo + LOOK_UP_CHUNK) - lo), header)
+    lines: Iterator[tuple[int, list[Any]]] | None = None
+    at = 0  # the index of the next line `lines` gives
+    for index, start, stop in chunks:
+        if lines is None:
+            lines, at = enumerate(sheet.window(start, len(sheet.rows)), start=start), start
+        if start > at:  # chunks another helper claimed
+            next(itertools.islice(lines, start - at - 1, None), None)
+        rows = _parse_rows(ctx, itertools.islice(lines, stop - start), header)
+        at = stop
         passed = []
         for row in rows:
             register.check_row(ctx, row)
@@ -203,7 +199,7 @@ def _analyse_part(
                 if row.ok:
                     passed.append((row.number, row.values, row.derived))
         block = encode_block(passed)
-        yield ([(r.number, r.values, r.errors, r.derived) for r in rows] if remote else rows), block
+        yield index, ([(r.number, r.values, r.errors, r.derived) for r in rows] if remote else rows, block)
 
 
 LOOK_UP_CHUNK = 5000  # rows the dry run hands to the look-ups at a time

@@ -1,12 +1,14 @@
-"""Work on parts of a file spread over helper processes: the dry run of a large ledger parses and
-checks its rows in forked helpers while the process that serves the upload looks the finished
-chunks up in the database (engine.analyse).
+"""Work on the chunks of a file spread over helper processes: the dry run of a large ledger
+parses and checks its rows in forked helpers while the process that serves the upload looks the
+finished chunks up in the database (engine.analyse).
 
 Python runs one thread at a time: on a server with two cores, a dry run in one process used one
-of them. A helper is forked once the file is read, so it has the rows already (nothing is sent
-to it); it runs `work` over its part of the rows and sends each result back, pickled, as soon as
-it is made. The caller gets the results as they arrive, each with its place, so that it can work
-on one while the helpers make the next.
+of them. A helper is forked once the file is read, so it has the file already (nothing is sent
+to it). The helpers claim the chunks one at a time, in order, from a counter they share, so that
+a helper that gets less of the machine does fewer of them and both end together; a helper's
+chunks come to it in increasing order, so it reads the file forward once. Each result goes back
+pickled as soon as it is made; the caller gets them as they arrive, each with its chunk's index,
+and works on one while the helpers make the next.
 
 A helper must not use the database: it shares the caller's connection (the socket of the same
 session), so a query from it would corrupt the caller's. Its queries are refused, and it leaves
@@ -48,77 +50,75 @@ def helper_count(rows: int) -> int:
     return max(0, int(wanted if wanted is not None else min(2, os.cpu_count() or 1)))
 
 
-Work = Callable[[int, int, bool], Iterator[Any]]  # (start, stop, in a helper) -> results
+Chunk = tuple[int, int, int]  # (index, start, stop)
+# work(the chunks to do, in increasing order; in a helper?) -> (index, result) for each
+Work = Callable[[Iterator[Chunk], bool], Iterator[tuple[int, Any]]]
 
 
 class Spread:
-    """`work(start, stop, remote)` over `parts` ([(start, stop)], in order): in a forked helper
-    each (remote=True), or here one after the other when `helpers` is 0. Iterate over it for
-    (place, result), place being (part, index of the result within its part); results of a part
-    come in order, the parts' interleaved as they arrive. Use it as a context manager: the
-    helpers are forked on entry (before the caller starts threads of its own) and stopped on
-    exit."""
+    """`work` over the chunks [(start, stop)]: in `helpers` forked processes, which claim the
+    chunks as they go, or here, in order, when `helpers` is 0. Iterate over it for (index of
+    the chunk, its result), as they come. Use it as a context manager: the helpers are forked on
+    entry (before the caller starts threads of its own) and stopped on exit."""
 
-    def __init__(self, work: Work, parts: list[tuple[int, int]], *, helpers: bool) -> None:
-        self.work, self.parts, self.helpers = work, parts, helpers
+    def __init__(self, work: Work, chunks: list[tuple[int, int]], *, helpers: int) -> None:
+        self.work, self.helpers = work, helpers
+        self.chunks = [(index, start, stop) for index, (start, stop) in enumerate(chunks)]
         self._processes: list[Any] = []
-        self._inbox: queue.Queue[tuple[int, bytes | BaseException | None]] = queue.Queue()
+        self._inbox: queue.Queue[bytes | BaseException | None] = queue.Queue()
         self._readers: list[threading.Thread] = []
 
     def __enter__(self) -> Spread:
         if not self.helpers:
             return self
         context = multiprocessing.get_context("fork")
+        claimed = context.Value("i", 0)  # the next chunk to claim, shared by the helpers
         pipes = []
-        for start, stop in self.parts:
+        for _ in range(self.helpers):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_helper, args=(self.work, start, stop, send), daemon=True)
+            process = context.Process(target=_helper, args=(self.work, self.chunks, claimed, send), daemon=True)
             process.start()
             send.close()  # the helper's end: closed here, so that its exit ends the reading
             self._processes.append(process)
             pipes.append(receive)
-        for part, receive in enumerate(pipes):  # threads only once every helper is forked
-            reader = threading.Thread(target=self._read, args=(part, receive), daemon=True, name="ledger-helper")
+        for receive in pipes:  # threads only once every helper is forked
+            reader = threading.Thread(target=self._read, args=(receive,), daemon=True, name="ledger-helper")
             reader.start()
             self._readers.append(reader)
         return self
 
-    def _read(self, part: int, receive: Any) -> None:
-        """Move what helper `part` sends to the inbox as it comes (the helper never waits for
-        the caller), then None for its end, or the error it ended with."""
+    def _read(self, receive: Any) -> None:
+        """Move what a helper sends to the inbox as it comes (the helper never waits for the
+        caller), then None for its end, or the error it ended with."""
         try:
             while True:
                 data = receive.recv_bytes()
                 if not data:  # the helper's last word: done
-                    self._inbox.put((part, None))
+                    self._inbox.put(None)
                     return
-                self._inbox.put((part, data))
+                self._inbox.put(data)
         except (EOFError, OSError):  # it died without a word
-            self._inbox.put((part, ActionError(HELPER_FAILED)))
+            self._inbox.put(ActionError(HELPER_FAILED))
         finally:
             receive.close()
 
-    def __iter__(self) -> Iterator[tuple[tuple[int, int], Any]]:
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
         if not self.helpers:
-            for part, (start, stop) in enumerate(self.parts):
-                for index, result in enumerate(self.work(start, stop, False)):
-                    yield (part, index), result
+            yield from self.work(iter(self.chunks), False)
             return
-        counts = [0] * len(self.parts)
-        running = len(self.parts)
+        running = self.helpers
         while running:
-            part, message = self._inbox.get()
+            message = self._inbox.get()
             if message is None:
                 running -= 1
                 continue
             if isinstance(message, BaseException):
-                log.error("ledger helper %s ended without its results", part)
+                log.error("a ledger helper ended without its results")
                 raise message
             kind, payload = pickle.loads(message)  # noqa: S301 - sent by our own forked helper
             if kind == "error":
                 raise payload
-            yield (part, counts[part]), payload
-            counts[part] += 1
+            yield payload
 
     def __exit__(self, *exc: object) -> None:
         for process in self._processes:
@@ -133,13 +133,24 @@ def _no_database(*args: Any) -> Any:
     raise RuntimeError("a ledger helper process must not use the database")
 
 
-def _helper(work: Work, start: int, stop: int, send: Any) -> None:
-    """A forked helper: every result of work(start, stop) pickled to the caller, then b"" (or
+def _claim(chunks: list[Chunk], claimed: Any) -> Iterator[Chunk]:
+    """The chunks this helper claims, one at a time, until none is left."""
+    while True:
+        with claimed.get_lock():
+            index = claimed.value
+            claimed.value = index + 1
+        if index >= len(chunks):
+            return
+        yield chunks[index]
+
+
+def _helper(work: Work, chunks: list[Chunk], claimed: Any, send: Any) -> None:
+    """A forked helper: the result of each chunk it claims pickled to the caller, then b"" (or
     the error it stopped with)."""
     for conn in connections.all(initialized_only=True):
         conn.execute_wrappers.append(_no_database)
     try:
-        for result in work(start, stop, True):
+        for result in work(_claim(chunks, claimed), True):
             send.send_bytes(pickle.dumps(("result", result), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
         try:

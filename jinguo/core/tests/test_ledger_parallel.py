@@ -20,25 +20,47 @@ from jinguo.people.ledgers import PersonLedger
 from jinguo.people.models import Person
 
 
-def squares(start: int, stop: int, remote: bool) -> Any:
-    """Work for Spread: a result for every 3 numbers of [start, stop), telling where it was made."""
-    for lo in range(start, stop, 3):
-        yield ([n * n for n in range(lo, min(stop, lo + 3))], remote, os.getpid())
+def squares(chunks: Any, remote: bool) -> Any:
+    """Work for Spread: the squares of each chunk's numbers, telling where they were made."""
+    for index, start, stop in chunks:
+        yield index, ([n * n for n in range(start, stop)], remote, os.getpid())
 
 
-@pytest.mark.parametrize("helpers", [False, True])
-def test_spread_gives_every_result_once_with_its_place(helpers):
-    parts = [(0, 7), (7, 10), (10, 10)]
-    with parallel.Spread(squares, parts, helpers=helpers) as spread:
+@pytest.mark.parametrize("helpers", [0, 1, 2])
+def test_spread_gives_every_chunks_result_once_with_its_index(helpers):
+    chunks = [(0, 3), (3, 6), (6, 7), (7, 10), (10, 10)]
+    with parallel.Spread(squares, chunks, helpers=helpers) as spread:
         got = dict(spread)
-    assert {place: values for place, (values, _, _) in got.items()} == {
-        (0, 0): [0, 1, 4],
-        (0, 1): [9, 16, 25],
-        (0, 2): [36],
-        (1, 0): [49, 64, 81],
+    assert {index: values for index, (values, _, _) in got.items()} == {
+        0: [0, 1, 4],
+        1: [9, 16, 25],
+        2: [36],
+        3: [49, 64, 81],
+        4: [],
     }
     made_by = {(remote, pid == os.getpid()) for _, remote, pid in got.values()}
     assert made_by == ({(True, False)} if helpers else {(False, True)})
+
+
+def test_helpers_share_the_chunks_out_as_they_claim_them():
+    """A helper held up (here: its first chunk waits until the other helper has claimed the
+    last one) does fewer chunks: the other claims every chunk meanwhile."""
+    import multiprocessing
+
+    last_claimed = multiprocessing.get_context("fork").Event()
+
+    def slow_first(chunks: Any, remote: bool) -> Any:
+        for index, _start, _stop in chunks:
+            if index == 0:
+                assert last_claimed.wait(30)
+            if index == 11:
+                last_claimed.set()
+            yield index, os.getpid()
+
+    with parallel.Spread(slow_first, [(n, n + 1) for n in range(12)], helpers=2) as spread:
+        made_by = dict(spread)
+    assert sorted(made_by) == list(range(12))
+    assert sorted(list(made_by.values()).count(pid) for pid in set(made_by.values())) == [1, 11]
 
 
 def test_helper_count_follows_the_settings(settings):
