@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from auditlog.context import set_actor
@@ -34,7 +35,7 @@ from jinguo.core.models import AuditEvent, AuditResult, ImportJob
 
 from . import parallel
 from .normalisers import CellError, Masked, parse_cell, text
-from .plan import PlanWriter, encode_block, open_plan, read_head, read_rows
+from .plan import PlanWriter, decode_block, encode_block, open_plan, read_head, read_rows
 from .reader import Header, Sheet, is_note_of, read_ledger
 from .registry import ChangedSincePreview, Register, get_register, header_key
 
@@ -152,8 +153,11 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     work = partial(_analyse_chunks, ctx, sheet, header)
     with parallel.Spread(work, chunks, helpers=helpers) as spread, _Aside(ctx, register.look_up_aside) as aside:
         for index, (rows, block) in spread:
-            if helpers:
-                rows = [Row(number=n, cells=[], values=v, errors=e, derived=d) for n, v, e, d in rows]
+            if helpers:  # the rows that passed, from the plan's block; those refused, as they came
+                rows = [Row(number=n, cells=[], values=v, derived=d) for n, v, d in decode_block(block)] + [
+                    Row(number=n, cells=[], values=v, errors=e) for n, v, e in rows
+                ]
+                rows.sort(key=attrgetter("number"))
             done[index] = (rows, block)
             aside.prepare([r for r in rows if r.ok])
     writer = PlanWriter()
@@ -179,8 +183,8 @@ def _analyse_chunks(
     parsed, checked (every row: a cadre learns all that is wrong with it at once) and derived;
     for each chunk its rows and the plan's block of those that passed, as they are before the
     look-ups resolve references. The sheet is read forward once, from the first chunk. In a
-    helper process (`remote`) the rows go as (number, values, errors, derived): the caller has
-    the cells."""
+    helper process (`remote`) only the refused rows go beside the block, as (number, values,
+    errors): the caller takes the others from the block, and has the cells."""
     register = ctx.register
     lines: Iterator[tuple[int, list[Any]]] | None = None
     at = 0  # the index of the next line `lines` gives
@@ -199,7 +203,7 @@ def _analyse_chunks(
                 if row.ok:
                     passed.append((row.number, row.values, row.derived))
         block = encode_block(passed)
-        yield index, ([(r.number, r.values, r.errors, r.derived) for r in rows] if remote else rows, block)
+        yield index, ([(r.number, r.values, r.errors) for r in rows if not r.ok] if remote else rows, block)
 
 
 LOOK_UP_CHUNK = 5000  # rows the dry run hands to the look-ups at a time

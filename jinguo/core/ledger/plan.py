@@ -114,6 +114,15 @@ def encode_block(rows: Iterable[tuple[int, dict[str, Any], dict[str, Any] | None
     return len(packed).to_bytes(BLOCK_LENGTH, "big") + packed
 
 
+def decode_block(block: bytes | memoryview) -> list[tuple[int, dict[str, Any], dict[str, Any] | None]]:
+    """The rows of one block of encode_block (b"": none)."""
+    if not block:
+        return []
+    rows: list[tuple[int, dict[str, Any], dict[str, Any] | None]]
+    rows = _Unpickler(io.BytesIO(zlib.decompress(memoryview(block)[BLOCK_LENGTH:]))).load()
+    return rows
+
+
 def key_mark() -> str:
     """Names the blind-index key without showing it: a plan derived under another key is refused."""
     return (blind_index("plan", purpose="ledger.plan") or "")[:12]
@@ -183,6 +192,5 @@ def read_rows(plan: bytes) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]
     view = memoryview(plan)
     while at < len(plan):
         size = int.from_bytes(view[at : at + BLOCK_LENGTH], "big")
-        at += BLOCK_LENGTH
-        yield from _Unpickler(io.BytesIO(zlib.decompress(view[at : at + size]))).load()
-        at += size
+        yield from decode_block(view[at : at + BLOCK_LENGTH + size])
+        at += BLOCK_LENGTH + size
