@@ -320,13 +320,18 @@ def prepare_person(
 
 _RELATIONS = {f.name: f.attname for f in Person._meta.concrete_fields if f.is_relation}
 _GONE = "-"  # in a difference: the fields prepare_person left out
+_ABSENT = object()
 
 
 def prepared_difference(fields: dict[str, Any], prepared: dict[str, Any]) -> dict[str, Any]:
     """What prepare_person made of `fields` that they do not hold already (the derived columns,
     what cleaning changed, under "-" the fields it left out): small enough for an import's plan
     to carry for each row; prepared_from(fields, it) gives `prepared` back."""
-    out = {k: v for k, v in prepared.items() if k not in fields or type(fields[k]) is not type(v) or fields[k] != v}
+    out = {  # most values are the fields' own objects: told apart by identity first
+        k: v
+        for k, v in prepared.items()
+        if fields.get(k, _ABSENT) is not v and (k not in fields or type(fields[k]) is not type(v) or fields[k] != v)
+    }
     gone = [k for k in fields if k not in prepared]
     if gone:
         out[_GONE] = gone

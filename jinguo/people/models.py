@@ -164,10 +164,11 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 def derived_columns(name: str, id_number: str | None, phone: str | None, unit_path: str) -> dict[str, Any]:
     """The columns of a person derived from the others (Person.fill_derived), by attribute name."""
     name = name.strip()
+    initials, syllables = pinyin.readings(name)
     return {
         "name": name,
-        "name_initials": pinyin.initials(name),
-        "name_pinyin": pinyin.full(name),
+        "name_initials": initials,
+        "name_pinyin": syllables,
         "id_hash": blind_index(id_number, purpose=ID_PURPOSE),
         "id_last4": (id_number or "")[-4:].upper(),
         "phone_hash": blind_index(phone, purpose=PHONE_PURPOSE),

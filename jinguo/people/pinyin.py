@@ -105,5 +105,6 @@ def full(name: str) -> str:
 
 
 def readings(name: str) -> tuple[str, str]:
-    """(initials, full syllables) of a name, as Person stores them."""
-    return initials(name), full(name)
+    """(initials, full syllables) of a name, as Person stores them (initials(), full())."""
+    syllables = _syllables((name or "").strip())
+    return "".join(s[0] for s in syllables if s).lower(), "".join(syllables).lower()
