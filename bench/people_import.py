@@ -188,6 +188,7 @@ def import_preview(path: Path) -> dict[str, Any]:
     out["seconds"] = time.perf_counter() - started
     out |= _cpu_used(cpu, server)
     out["helpers_cpu"] = children_cpu_seconds() - helpers
+    out["postgres"] = postgres_settings()
     out["pss_peak_total"], out["pss_peak_self"] = memory.peak_total, memory.peak_self
     out["counts"] = job.counts
     out["plan_bytes"] = len(job.plan_data or b"")
@@ -332,6 +333,22 @@ def run(db: str, rows: int, steps: tuple[str, ...] = ("make", "read", "engine"))
     return results
 
 
+POSTGRES_SETTINGS = ("shared_buffers", "wal_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression")
+
+
+def postgres_settings() -> dict[str, str]:
+    """The server settings the import's figures depend on (docs/deploy.md gives the advised ones)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [list(POSTGRES_SETTINGS)]
+        )
+        return dict(cursor.fetchall())
+
+
 def report(results: dict[str, Any]) -> None:
     make = results.get("make")
     if make:
@@ -346,6 +363,8 @@ def report(results: dict[str, Any]) -> None:
             f"peak {read['peak_rss']:.0f} MB"
         )
     preview, commit = results.get("preview"), results.get("commit")
+    if preview and preview.get("postgres"):
+        print("PostgreSQL: " + ", ".join(f"{name} {value}" for name, value in preview["postgres"].items()))
     if preview and commit and "seconds" in commit:
         n = preview["counts"]["total"]
         total = preview["seconds"] + commit["seconds"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from jinguo.core import paging
 from jinguo.core.paging import capped_count
 
 from . import counts
@@ -95,20 +96,32 @@ class PersonFilters:
             return ListCounts(
                 kept.get(self.category or counts.ALL, 0), by_category={k: n for k, n in kept.items() if k}
             )
+        if not self.category:
+            # the matching persons' ids (at most COUNT_CAP + 1), then their categories: the persons
+            # are read once, not once to count them and again for the facets (a search by the last
+            # 4 digits and a surname read 1,700 rows' pages twice)
+            cap = paging.COUNT_CAP
+            ids = list(qs.order_by().values_list("pk", flat=True)[: cap + 1])
+            if len(ids) > cap:
+                return ListCounts(cap, True)
+            return ListCounts(len(ids), False, by_category=self._by_category(ids))
         total, capped = capped_count(qs)
-        base, too_many = qs, capped  # the facets count the persons matching all but the category
-        if self.category:
-            base = replace(self, category="").apply(persons_for(user), user=user)
-            too_many = capped_count(base)[1]
-        if too_many:
+        # the facets count the persons matching all but the category
+        base = replace(self, category="").apply(persons_for(user), user=user)
+        if capped_count(base)[1]:
             return ListCounts(total, capped)
+        return ListCounts(total, capped, by_category=self._by_category(base.values("pk")))
+
+    @staticmethod
+    def _by_category(persons: Any) -> dict[str, int]:
+        """{category code: how many of `persons` (ids, or a query of them) are in it}."""
         rows = (
-            PersonCategory.objects.filter(ended_on__isnull=True, person__in=base.values("pk"))
+            PersonCategory.objects.filter(ended_on__isnull=True, person_id__in=persons)
             .values_list("category__code")
             .annotate(n=Count("person_id"))
             .order_by()
         )
-        return ListCounts(total, capped, by_category=dict(rows))
+        return dict(rows)
 
     def as_params(self) -> dict[str, str]:
         out = {
