@@ -9,7 +9,9 @@ the two halves of an import run where they run in production:
              make_people.py leaves free), units by division code, categories, guardians of children
     read     python-calamine: open the workbook and turn the sheet into Python rows, nothing else
     preview  the upload as the web process handles it: do_preview_import (read, parse, check, look
-             up, the plan stored in the job) and do_commit_import (the task queued)
+             up, the plan stored in the job; a file this large is checked in LEDGER_HELPERS forked
+             helper processes) and do_commit_import (the task queued). Its memory is sampled as
+             PSS, the web process alone and with its helpers (pages they share counted once)
     commit   the task as the worker runs it: jinguo.core.ledger.engine.run_commit (the plan looked
              up again chunk by chunk, the bulk write path of people.actions.do_create_persons)
     actions  (for comparison, not the engine) calamine rows written through
