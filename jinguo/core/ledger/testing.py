@@ -91,3 +91,20 @@ def refused_shown(page: HttpResponse) -> list[tuple[str, str, str, str]]:
             cells = cells[2:]
         out.append((number, name, cells[0], cells[1]))
     return out
+
+
+def count_helpers(monkeypatch: Any) -> list[int]:
+    """A list that gets, for each dry run from now on, how many helper processes it forked
+    (core.ledger.parallel.Spread): a test of the helpers proves they ran."""
+    from .parallel import Spread
+
+    forked: list[int] = []
+    enter = Spread.__enter__
+
+    def counted(self: Spread) -> Spread:
+        out = enter(self)
+        forked.append(len(self._processes))
+        return out
+
+    monkeypatch.setattr(Spread, "__enter__", counted)
+    return forked

@@ -168,17 +168,9 @@ def test_a_helper_that_dies_fails_or_queries_stops_the_preview_and_keeps_nothing
 
 @pytest.mark.django_db
 def test_a_large_upload_through_the_page_is_checked_in_helpers(people, tree, login, two_helpers, monkeypatch):
-    from jinguo.core.ledger.testing import upload_file
+    from jinguo.core.ledger.testing import count_helpers, upload_file
 
-    forked: list[int] = []
-    enter = parallel.Spread.__enter__
-
-    def counted(self: parallel.Spread) -> parallel.Spread:
-        out = enter(self)
-        forked.append(len(self._processes))
-        return out
-
-    monkeypatch.setattr(parallel.Spread, "__enter__", counted)
+    forked = count_helpers(monkeypatch)
     client = login(people.street_cadre)
     response = client.post("/ledgers/persons/import/", {"file": upload_file(ledger(12), "十二名儿童.xlsx")})
     assert response.status_code == 302

@@ -13,9 +13,9 @@ from django.test import Client
 
 from jinguo.accounts.actions import do_issue_token
 from jinguo.core.errors import NOT_FOUND_MESSAGE
-from jinguo.core.ledger import parallel
 from jinguo.core.ledger.normalisers import serial_to_date
 from jinguo.core.ledger.testing import (
+    count_helpers,
     counts_shown,
     job_id_of,
     read_xlsx,
@@ -176,15 +176,7 @@ def helpers(request, settings, monkeypatch):
     test's previews must have forked that many helpers each."""
     settings.LEDGER_HELPERS = request.param
     settings.LEDGER_HELPER_MIN_ROWS = 1
-    forked: list[int] = []
-    enter = parallel.Spread.__enter__
-
-    def counted(self: parallel.Spread) -> parallel.Spread:
-        out = enter(self)
-        forked.append(len(self._processes))
-        return out
-
-    monkeypatch.setattr(parallel.Spread, "__enter__", counted)
+    forked = count_helpers(monkeypatch)
     yield request.param
     assert forked and set(forked) == {request.param}
 
