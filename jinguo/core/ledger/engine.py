@@ -135,7 +135,7 @@ def _json_cell(value: Any) -> Any:
 
 
 def analyse(register: Register, user: Any, file_name: str, data: bytes, options: dict[str, Any]) -> Analysis:
-    """The dry run: read the file, parse, check and derive every row (`_analyse_part`), then look
+    """The dry run: read the file, parse, check and derive every row (`_analyse_chunks`), then look
     up what it is about. A chunk of rows is looked up as soon as it is checked and written to the
     plan. For a register whose checks use no database (`look_up_aside`), the look-ups run in a
     thread of their own, on the same connection, and the chunks of a large file are parsed and
@@ -171,8 +171,9 @@ def analyse(register: Register, user: Any, file_name: str, data: bytes, options:
     _look_up(ctx, rows, prepared=True)
     # the cells of the refused rows, for the sheet to fix and import again (the rows of helpers came without)
     bare = [r for r in rows if r.status == REFUSED and not r.cells]
-    for row, cells in zip(bare, sheet.cells_of(r.number - 1 for r in bare).values(), strict=True):
-        row.cells = cells
+    cells = sheet.cells_of(r.number - 1 for r in bare)
+    for row in bare:
+        row.cells = cells[row.number - 1]
     return Analysis(ctx=ctx, sheet_name=sheet.name, rows=rows, plan=writer.finish(header, outcomes(rows)))
 
 
