@@ -513,6 +513,9 @@ class _Pipe:
 _PIPE: contextvars.ContextVar[_Pipe | None] = contextvars.ContextVar("bulk_pipe", default=None)
 
 
+PIPE_SWITCH_INTERVAL = 0.0005  # seconds: sys.setswitchinterval inside pipelined()
+
+
 @contextmanager
 def pipelined() -> Iterator[None]:
     """Inside, insert/insert_rows hand their COPY to a writer thread (PostgreSQL; elsewhere
@@ -549,9 +552,6 @@ def pipelined() -> Iterator[None]:
         if connection.connection.info.transaction_status != TransactionStatus.INERROR:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-PIPE_SWITCH_INTERVAL = 0.0005  # seconds: sys.setswitchinterval inside pipelined()
 
 
 def _drained(pipe: _Pipe) -> Callable[..., Any]:

@@ -97,14 +97,14 @@ def _read(name: str) -> list[str]:
 
 def initials(name: str) -> str:
     """'zxy' for 张晓燕, 'zxy' for 曾小燕 (zeng), 'sl' for 单丽 (shan)."""
-    return "".join(s[0] for s in _syllables((name or "").strip()) if s).lower()
+    return readings(name)[0]
 
 
 def full(name: str) -> str:
-    return "".join(_syllables((name or "").strip())).lower()
+    return readings(name)[1]
 
 
 def readings(name: str) -> tuple[str, str]:
-    """(initials, full syllables) of a name, as Person stores them (initials(), full())."""
+    """(initials, full syllables) of a name, as Person stores them: the syllables looked up once."""
     syllables = _syllables((name or "").strip())
     return "".join(s[0] for s in syllables if s).lower(), "".join(syllables).lower()

@@ -66,7 +66,10 @@ class SheetRows(Sequence[list[Any]]):
     python-calamine holds the parsed sheet in Rust memory; to_python made all of it Python
     objects at once (84 MB for a ledger of 100,000 rows), and the dry run's helper processes,
     forked from the web process, copied every page of them they touched. Each helper now makes
-    the rows of its part of the file, a chunk at a time."""
+    the rows of its part of the file, a chunk at a time.
+
+    Reading goes forward from the sheet's first row: `window` and `Sheet.cells_of` read many
+    rows in one pass; an index past the first rows (the header's) reads up to it again."""
 
     def __init__(self, sheet: Any, merged: Sequence[Any]) -> None:
         self._sheet = sheet
@@ -93,7 +96,7 @@ class SheetRows(Sequence[list[Any]]):
             raise IndexError(index)
         if index < len(self._head):
             return self._head[index]
-        return self.window(index, index + 1).__next__()
+        return next(self.window(index, index + 1))  # reads the sheet from its start: use window()
 
     def window(self, start: int, stop: int) -> Iterator[list[Any]]:
         stop = min(stop, self._len)
